@@ -1,0 +1,3 @@
+from kewei.cli import main
+
+main()

@@ -1,0 +1,92 @@
+"""Writing the audit trail. Call inside the transaction of the change being audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from kewei.audit.models import AuditEvent
+from kewei.core.request_context import current_client_ip, current_request_id
+
+SYSTEM_ACTOR = "系统"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return sorted(_json_value(item) for item in value)
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` of ``instance``, JSON-safe, personal data masked.
+
+    A model lists its personal fields and their masks in ``audit_masks``
+    (``{"mobile": mask_mobile}``); such values never reach the trail in clear.
+    """
+    masks: Mapping[str, Callable[[Any], str]] = getattr(instance, "audit_masks", {})
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if isinstance(field, models.ForeignKey):
+            value = getattr(instance, field.attname)
+        else:
+            value = getattr(instance, name)
+        value = _json_value(value)
+        if name in masks:
+            value = masks[name](value)
+        values[name] = value
+    return values
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
+    before, after = before or {}, after or {}
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = {"before": old, "after": new}
+    return changes
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    subject: models.Model | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    note: str = "",
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Append one audit event. ``actor`` is a staff member, or None for the system."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id = actor.pk
+        label = actor_label or f"{actor.get_full_name()}（{actor.get_username()}）"
+    else:
+        actor_id = None
+        label = actor_label or SYSTEM_ACTOR
+    event = AuditEvent(
+        actor_id=actor_id,
+        actor_label=label[:120],
+        action=action,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject_label=str(subject)[:200] if subject is not None else "",
+        request_id=current_request_id(),
+        client_ip=current_client_ip(),
+        changes=diff(before, after),
+        note=note,
+    )
+    event.save(force_insert=True)
+    return event

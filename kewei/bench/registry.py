@@ -1,0 +1,50 @@
+"""Benchmark workloads. Apps register theirs; ``kewei bench`` runs them.
+
+A workload is a function ``(scale) -> Measured``; an optional reference implementation
+of the same work (typically the straightforward per-row ORM version) is run on the same
+data, its result compared with the workload's, and the speed ratio reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Measured:
+    rows: int
+    result: Any = None  # compared with the reference's result when there is one
+
+
+Workload = Callable[[int], Measured]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    workload: Workload
+    reference: Workload | None = None
+    description: str = ""
+
+
+_benchmarks: dict[str, Benchmark] = {}
+
+
+def register_benchmark(name: str, *, reference: Workload | None = None, description: str = ""):
+    def decorator(workload: Workload) -> Workload:
+        _benchmarks[name] = Benchmark(
+            name=name, workload=workload, reference=reference, description=description
+        )
+        return workload
+
+    return decorator
+
+
+def benchmarks(only: list[str] | None = None) -> list[Benchmark]:
+    selected = [b for name, b in _benchmarks.items() if not only or name in only]
+    missing = set(only or []) - set(_benchmarks)
+    if missing:
+        raise LookupError(f"unknown benchmark(s): {', '.join(sorted(missing))}")
+    return selected

@@ -1,0 +1,27 @@
+"""Template context shared by every page: the navigation the signed-in staff may use."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label, permission needed or None for every signed-in staff member)
+NAVIGATION = [
+    ("home", _("工作台"), None),
+    ("organisation:department_list", _("机构管理"), "organisation.view_department"),
+    ("organisation:staff_list", _("用户管理"), "organisation.view_staff"),
+    ("audit:event_list", _("审计日志"), "audit.view_auditevent"),
+    ("jobs:job_list", _("后台任务"), None),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    items = [
+        {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
+        for name, label, permission in NAVIGATION
+        if permission is None or user.has_perm(permission)
+    ]
+    return {"navigation": items}

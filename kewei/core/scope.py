@@ -1,0 +1,107 @@
+"""Data scope (数据权限): which part of the bank's data the current actor may see.
+
+The scope is held in a context variable for the duration of a request (set by
+:class:`kewei.core.middleware.DataScopeMiddleware`) or of a job. Every model that
+holds scoped data inherits :class:`ScopedModel`, whose default manager filters by the
+active scope: a view cannot forget to restrict, and an object outside the scope is
+simply not found (404). Outside any request or job (commands, batch pipelines) no
+scope is active and the manager returns everything; code that must see beyond the
+user's scope inside a request says so with ``Model.objects.unrestricted()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Self
+
+from django.db import models
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class DataScope:
+    """What one actor may see. Built by ``organisation.selectors.data_scope_for``."""
+
+    staff_id: int | None = None
+    # Batch jobs and system commands see everything.
+    system: bool = False
+    # Organisation data (departments, staff): everything, or these department subtrees.
+    org_all: bool = False
+    org_subtrees: tuple[str, ...] = ()
+    # Customer data: customers of these department subtrees, and/or the staff's own book.
+    customer_subtrees: tuple[str, ...] = ()
+    customer_book: bool = False
+
+    @classmethod
+    def nothing(cls) -> DataScope:
+        return cls()
+
+    @classmethod
+    def everything(cls) -> DataScope:
+        return cls(system=True, org_all=True)
+
+
+NOTHING = Q(pk__in=[])
+
+_current: ContextVar[DataScope | None] = ContextVar("kewei_data_scope", default=None)
+
+
+def current_scope() -> DataScope | None:
+    return _current.get()
+
+
+@contextmanager
+def scope_activated(scope: DataScope) -> Iterator[DataScope]:
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+def subtree_q(field: str, paths: tuple[str, ...]) -> Q:
+    """Rows whose department path (``field``) lies under any of ``paths``."""
+    condition = NOTHING
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+class ScopedQuerySet(models.QuerySet):
+    def restrict(self, scope: DataScope) -> Self:
+        if scope.system:
+            return self
+        return self.filter(self.model.scope_filter(scope))
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    """Default manager of scoped data: applies the active scope to every query."""
+
+    def get_queryset(self) -> ScopedQuerySet:
+        queryset = super().get_queryset()
+        scope = current_scope()
+        return queryset if scope is None else queryset.restrict(scope)
+
+    def unrestricted(self) -> ScopedQuerySet:
+        """Every row, whatever the active scope: for uniqueness checks and system work."""
+        return ScopedQuerySet(self.model, using=self._db)
+
+
+class ScopedModel(models.Model):
+    """A model whose rows are visible according to the data scope."""
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_filter(cls, scope: DataScope) -> Q:
+        raise NotImplementedError(f"{cls.__name__} must define scope_filter(scope)")
+
+    def in_scope(self, scope: DataScope) -> bool:
+        """Re-check, inside a transaction after a write, that the row is still visible."""
+        return type(self).objects.unrestricted().restrict(scope).filter(pk=self.pk).exists()

@@ -1,0 +1,87 @@
+"""Sign-in, the home page and small shared views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kewei.organisation.models import Staff
+from kewei.organisation.roles import Role
+from kewei.organisation.services import staff_set_password
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("登录名或密码不正确。"),
+        "locked": gettext_lazy("账户已锁定，请于 %(until)s 后再试，或联系系统管理员解锁。"),
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            username = self.cleaned_data.get("username")
+            locked = (
+                Staff.objects.unrestricted()
+                .filter(username=username, locked_until__gt=timezone.now())
+                .values_list("locked_until", flat=True)
+                .first()
+            )
+            if locked is not None:
+                until = date_format(timezone.localtime(locked), "DATETIME_FORMAT")
+                raise ValidationError(
+                    self.error_messages["locked"], code="locked", params={"until": until}
+                ) from None
+            raise
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = "/"
+
+    def form_valid(self, form):
+        staff_set_password(
+            actor=self.request.user,
+            staff=self.request.user,
+            password=form.cleaned_data["new_password1"],
+            own=True,
+        )
+        form.user.refresh_from_db()
+        from django.contrib.auth import update_session_auth_hash
+
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, _("密码已修改。"))
+        from django.shortcuts import redirect
+
+        return redirect(self.success_url)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    roles = [Role(code).label for code in sorted(request.user.role_codes) if code in Role.values]
+    return render(request, "home.html", {"roles": roles, "today": timezone.localdate()})
+
+
+@login_not_required
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness for the bank's monitoring: the process answers and the database responds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"status": "ok", "database": connection.vendor})

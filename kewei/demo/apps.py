@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "kewei.demo"
+    label = "demo"
+    verbose_name = "演示数据"
+
+    def ready(self) -> None:
+        from kewei.demo import organisation  # noqa: F401  (registers the organisation seeder)

@@ -1,0 +1,1 @@
+"""Pure pipeline definitions: functions from Ibis tables to an Ibis table."""

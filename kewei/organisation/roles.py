@@ -1,0 +1,85 @@
+"""Staff roles (角色). A role is a Django group named by its code; its default permissions
+are defined here and granted when the role is first created, so a bank can tune them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HIGH_COUNTER_TELLER = "high_counter_teller", _("高柜柜员")
+    COUNTER_STAFF = "counter_staff", _("低柜/VIP柜员")
+    LOBBY_MANAGER = "lobby_manager", _("大堂经理")
+    CUSTOMER_MANAGER = "customer_manager", _("客户经理")
+    CM_SUPERVISOR = "cm_supervisor", _("客户经理主管")
+    OUTLET_HEAD = "outlet_head", _("网点负责人")
+    RETAIL_BANKING = "retail_banking", _("个金部")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    AUDITOR = "auditor", _("审计员")
+
+
+# Roles whose staff see the customers of their whole department subtree.
+DEPARTMENT_SCOPE_ROLES = frozenset(
+    {
+        Role.HIGH_COUNTER_TELLER,
+        Role.COUNTER_STAFF,
+        Role.LOBBY_MANAGER,
+        Role.CM_SUPERVISOR,
+        Role.OUTLET_HEAD,
+        Role.RETAIL_BANKING,
+    }
+)
+# Roles that see only the customers assigned to them (their book).
+BOOK_SCOPE_ROLES = frozenset({Role.CUSTOMER_MANAGER})
+# Roles that see the organisation (departments and staff) of their subtree.
+ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BANKING})
+# Business roles: any of them gives access to customer data. The administrator and
+# the auditor hold none (separation of duties).
+BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES
+
+_ORG_VIEW = ["organisation.view_department", "organisation.view_staff"]
+
+DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    Role.HIGH_COUNTER_TELLER: [],
+    Role.COUNTER_STAFF: [],
+    Role.LOBBY_MANAGER: [],
+    Role.CUSTOMER_MANAGER: [],
+    Role.CM_SUPERVISOR: _ORG_VIEW,
+    Role.OUTLET_HEAD: _ORG_VIEW,
+    Role.RETAIL_BANKING: _ORG_VIEW,
+    Role.SYSTEM_ADMIN: [
+        *_ORG_VIEW,
+        "organisation.add_department",
+        "organisation.change_department",
+        "organisation.add_staff",
+        "organisation.change_staff",
+    ],
+    Role.AUDITOR: ["audit.view_auditevent"],
+}
+
+
+def sync_roles(sender=None, **kwargs) -> None:
+    """Create missing role groups with their default permissions (idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate is sent once per app; permissions of every app exist only after the
+    # last app with models has had its turn.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not None and with_models and sender is not with_models[-1]:
+        return
+    using = kwargs.get("using", "default")
+    for role in Role:
+        group, created = Group.objects.using(using).get_or_create(name=role.value)
+        if not created:
+            continue
+        for dotted in DEFAULT_PERMISSIONS[role]:
+            app_label, codename = dotted.split(".")
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:
+                group.permissions.add(permission)

@@ -1,0 +1,256 @@
+"""Pages of 部门管理 and 用户管理. Objects come through the scoped default managers, so a
+department or staff member outside the user's scope answers 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kewei.organisation import forms, selectors, services
+from kewei.organisation.models import Department, Staff
+from kewei.organisation.roles import Role
+
+
+def _form_error(form, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+@permission_required("organisation.view_department", raise_exception=True)
+def department_list(request: HttpRequest) -> HttpResponse:
+    from kewei.engine.pipelines.organisation import department_headcount
+
+    show_closed = request.GET.get("closed") == "1"
+    departments = selectors.department_tree()
+    if not show_closed:
+        departments = departments.filter(is_active=True)
+    departments = list(departments)
+    counts = department_headcount([d.pk for d in departments])
+    for department in departments:
+        department.direct_staff, department.total_staff = counts.get(department.pk, (0, 0))
+    return render(
+        request,
+        "organisation/department_list.html",
+        {"departments": departments, "show_closed": show_closed},
+    )
+
+
+@permission_required("organisation.view_department", raise_exception=True)
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_object_or_404(Department.objects.select_related("parent"), pk=pk)
+    return render(
+        request,
+        "organisation/department_detail.html",
+        {
+            "department": department,
+            "children": department.children.order_by("path"),
+            "staff": selectors.staff_list(department=department).filter(department=department),
+        },
+    )
+
+
+@permission_required("organisation.add_department", raise_exception=True)
+def department_create(request: HttpRequest) -> HttpResponse:
+    form = forms.DepartmentCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            department = services.department_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("已新建机构 %(name)s。") % {"name": department})
+            return redirect("organisation:department_detail", pk=department.pk)
+    return render(
+        request,
+        "organisation/form.html",
+        {"form": form, "title": _("新建机构"), "back": "organisation:department_list"},
+    )
+
+
+@permission_required("organisation.change_department", raise_exception=True)
+def department_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_object_or_404(Department, pk=pk)
+    form = forms.DepartmentRenameForm(request.POST or None, initial={"name": department.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_rename(
+                actor=request.user, department=department, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("机构名称已修改。"))
+            return redirect("organisation:department_detail", pk=department.pk)
+    return render(
+        request,
+        "organisation/form.html",
+        {"form": form, "title": _("修改机构名称：%(d)s") % {"d": department}, "object": department},
+    )
+
+
+@permission_required("organisation.change_department", raise_exception=True)
+def department_move(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_object_or_404(Department, pk=pk)
+    form = forms.DepartmentMoveForm(
+        request.POST or None, initial={"new_parent": department.parent_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_move(
+                actor=request.user,
+                department=department,
+                new_parent=form.cleaned_data["new_parent"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("已调整上级机构。"))
+            return redirect("organisation:department_detail", pk=department.pk)
+    return render(
+        request,
+        "organisation/form.html",
+        {"form": form, "title": _("调整上级机构：%(d)s") % {"d": department}, "object": department},
+    )
+
+
+@require_POST
+@permission_required("organisation.change_department", raise_exception=True)
+def department_close(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_object_or_404(Department, pk=pk)
+    try:
+        services.department_close(actor=request.user, department=department)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("机构 %(d)s 已撤销。") % {"d": department})
+    return redirect("organisation:department_detail", pk=department.pk)
+
+
+@permission_required("organisation.view_staff", raise_exception=True)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    department = None
+    if request.GET.get("department"):
+        department = Department.objects.filter(pk=request.GET["department"]).first()
+    query = request.GET.get("q", "").strip()
+    include_inactive = request.GET.get("inactive") == "1"
+    staff = selectors.staff_list(
+        department=department, query=query, include_inactive=include_inactive
+    )
+    page = Paginator(staff, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "organisation/staff_list.html",
+        {
+            "page_obj": page,
+            "query": query,
+            "department": department,
+            "departments": selectors.department_tree().filter(is_active=True),
+            "include_inactive": include_inactive,
+            "querystring_without_page": params.urlencode() + ("&" if params else ""),
+            "role_labels": dict(Role.choices),
+        },
+    )
+
+
+@permission_required("organisation.view_staff", raise_exception=True)
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(Staff.objects.select_related("department"), pk=pk)
+    roles = [Role(code).label for code in sorted(staff.role_codes) if code in Role.values]
+    return render(
+        request,
+        "organisation/staff_detail.html",
+        {"staff_member": staff, "roles": roles, "locked": staff.is_locked()},
+    )
+
+
+@permission_required("organisation.add_staff", raise_exception=True)
+def staff_create(request: HttpRequest) -> HttpResponse:
+    form = forms.StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff = services.staff_create(
+                actor=request.user,
+                username=data["username"],
+                employee_number=data["employee_number"],
+                full_name=data["full_name"],
+                department=data["department"],
+                roles=data["roles"],
+                password=data["password1"],
+                work_phone=data["work_phone"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("已新建用户 %(s)s。") % {"s": staff})
+            return redirect("organisation:staff_detail", pk=staff.pk)
+    return render(
+        request,
+        "organisation/form.html",
+        {"form": form, "title": _("新建用户"), "back": "organisation:staff_list"},
+    )
+
+
+@permission_required("organisation.change_staff", raise_exception=True)
+def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(Staff, pk=pk)
+    initial = {
+        "full_name": staff.full_name,
+        "department": staff.department_id,
+        "roles": sorted(staff.role_codes),
+        "work_phone": staff.work_phone,
+        "is_active": staff.is_active,
+    }
+    form = forms.StaffUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(actor=request.user, staff=staff, **form.cleaned_data)
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("用户信息已保存。"))
+            return redirect("organisation:staff_detail", pk=staff.pk)
+    return render(
+        request,
+        "organisation/form.html",
+        {"form": form, "title": _("修改用户：%(s)s") % {"s": staff}, "object": staff},
+    )
+
+
+@permission_required("organisation.change_staff", raise_exception=True)
+def staff_password(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(Staff, pk=pk)
+    form = forms.StaffPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_set_password(
+                actor=request.user, staff=staff, password=form.cleaned_data["password1"]
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("密码已重置。"))
+            return redirect("organisation:staff_detail", pk=staff.pk)
+    return render(
+        request,
+        "organisation/form.html",
+        {"form": form, "title": _("重置密码：%(s)s") % {"s": staff}, "object": staff},
+    )
+
+
+@require_POST
+@permission_required("organisation.change_staff", raise_exception=True)
+def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(Staff, pk=pk)
+    services.staff_unlock(actor=request.user, staff=staff)
+    messages.success(request, _("账户已解锁。"))
+    return redirect("organisation:staff_detail", pk=staff.pk)

@@ -1,0 +1,185 @@
+"""Settings shared by every environment; the defaults give the embedded (SQLite) setup.
+
+Every value that differs between deployments is read through :mod:`kewei.env`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from kewei import env
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.string("KEWEI_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Development-only secrets. Production settings refuse to start with these.
+INSECURE_SECRET_KEY = "django-insecure-kewei-development-key-never-use-in-production"  # noqa: S105
+INSECURE_FIELD_KEY = "a2V3ZWktZGV2ZWxvcG1lbnQtZmllbGQta2V5LTAwMDE="
+INSECURE_BLIND_INDEX_KEY = "a2V3ZWktZGV2ZWxvcG1lbnQtYmxpbmQtaW5kZXgta2V5"
+
+SECRET_KEY = env.string("KEWEI_SECRET_KEY", INSECURE_SECRET_KEY)
+DEBUG = env.boolean("KEWEI_DEBUG", False)
+ALLOWED_HOSTS = env.str_list("KEWEI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.str_list("KEWEI_CSRF_TRUSTED_ORIGINS", [])
+
+# Keys for personal data at rest: encryption keys (newest first, for rotation) and the
+# separate key of the blind index used for exact search on encrypted fields.
+FIELD_ENCRYPTION_KEYS = env.str_list("KEWEI_FIELD_ENCRYPTION_KEYS", [INSECURE_FIELD_KEY])
+BLIND_INDEX_KEY = env.string("KEWEI_BLIND_INDEX_KEY", INSECURE_BLIND_INDEX_KEY)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "kewei.core",
+    "kewei.organisation",
+    "kewei.audit",
+    "kewei.jobs",
+    "kewei.engine",
+    "kewei.bench",
+    "kewei.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "kewei.core.middleware.RequestIdMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kewei.core.middleware.DataScopeMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "kewei.urls"
+WSGI_APPLICATION = "kewei.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kewei.core.context_processors.navigation",
+            ],
+            "builtins": ["kewei.core.templatetags.kewei_format"],
+        },
+    }
+]
+
+DATABASE_URL = env.string("KEWEI_DATABASE_URL", f"sqlite:///{VAR_DIR / 'kewei.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the page server and the job worker read while a batch writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "organisation.Staff"
+AUTHENTICATION_BACKENDS = ["kewei.organisation.auth.StaffBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lock an account (not an address: a whole outlet shares one) after repeated failures.
+KEWEI_LOGIN_FAILURE_LIMIT = env.integer("KEWEI_LOGIN_FAILURE_LIMIT", 5)
+KEWEI_LOGIN_LOCK_MINUTES = env.integer("KEWEI_LOGIN_LOCK_MINUTES", 30)
+
+# Sessions end after 30 idle minutes: every request renews the expiry.
+SESSION_COOKIE_AGE = env.integer("KEWEI_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+WHITENOISE_USE_FINDERS = True
+
+# Background jobs: django-tasks (the backport of Django 6's django.tasks) on its
+# database backend. The embedded default needs no broker; production runs as many
+# ``kewei db_worker`` processes as it needs against PostgreSQL.
+TASKS = {
+    "default": {
+        "BACKEND": env.string("KEWEI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "batch"],
+    }
+}
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+KEWEI_BANK_NAME = env.string("KEWEI_BANK_NAME", "客维示范银行")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "kewei.core.logging.RequestIdFilter"},
+        "mask_personal": {"()": "kewei.core.logging.MaskPersonalDataFilter"},
+    },
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "mask_personal"],
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.string("KEWEI_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

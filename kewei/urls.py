@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kewei.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", core_views.PasswordChangeView.as_view(), name="password_change"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("healthz", core_views.health, name="health"),
+    path("org/", include("kewei.organisation.urls")),
+    path("audit/", include("kewei.audit.urls")),
+    path("jobs/", include("kewei.jobs.urls")),
+]
