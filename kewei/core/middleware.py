@@ -46,3 +46,27 @@ class DataScopeMiddleware:
         request.data_scope = scope
         with scope_activated(scope):
             return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Simplified Chinese unless the user switched language (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a counter PC
+    with an English browser would show English; a Chinese bank wants Chinese first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in dict(settings.LANGUAGES):
+            chosen = settings.LANGUAGE_CODE
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

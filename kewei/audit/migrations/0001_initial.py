@@ -19,7 +19,7 @@ DROP_SQL = "DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_auditev
 
 def add_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)
 
 
 def drop_trigger(apps, schema_editor):

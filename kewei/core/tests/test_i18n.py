@@ -1,0 +1,49 @@
+import gettext
+
+import polib
+from django.urls import reverse
+
+from kewei.testing.compile_messages import LOCALE_DIR
+
+
+def _catalogue():
+    return polib.pofile(str(LOCALE_DIR / "en/LC_MESSAGES/django.po"))
+
+
+def test_every_chinese_string_has_an_english_translation():
+    untranslated = [e.msgid for e in _catalogue() if not e.msgstr or e.fuzzy or e.obsolete]
+    assert untranslated == []
+
+
+def test_compiled_catalogue_is_up_to_date():
+    with (LOCALE_DIR / "en/LC_MESSAGES/django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = [e.msgid for e in _catalogue() if compiled.gettext(e.msgid) != e.msgstr]
+    assert stale == [], "run `make messages`"
+
+
+def test_chinese_is_the_default_and_english_a_switch(client, bank):
+    client.force_login(bank.admin)
+    chinese = client.get(reverse("home")).content.decode()
+    assert "机构管理" in chinese and 'lang="zh-hans"' in chinese
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    english = client.get(reverse("home")).content.decode()
+    assert "Departments" in english and 'lang="en"' in english
+    assert "机构管理" not in english
+
+
+def test_dates_in_chinese_form(client, bank):
+    client.force_login(bank.admin)
+    page = client.get(reverse("organisation:department_detail", args=[bank.outlet_a1.pk]))
+    created = bank.outlet_a1.created_at
+    from django.utils import timezone
+
+    local = timezone.localtime(created)
+    assert f"{local.year}年{local.month}月{local.day}日" in page.content.decode()
+
+
+def test_browser_language_does_not_override_chinese_default(client, bank):
+    client.force_login(bank.admin)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in page.content.decode()

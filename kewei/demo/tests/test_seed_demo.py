@@ -1,0 +1,65 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+from kewei.organisation.models import Department, Staff
+from kewei.organisation.selectors import data_scope_for
+
+
+def _snapshot():
+    departments = list(Department.objects.values_list("code", "name", "path", "level"))
+    staff = list(
+        Staff.objects.order_by("username").values_list(
+            "username", "employee_number", "full_name", "department__code", "work_phone"
+        )
+    )
+    roles = sorted(Staff.groups.through.objects.values_list("staff__username", "group__name"))
+    return departments, staff, roles
+
+
+def _seed(seed=7):
+    out = StringIO()
+    call_command("seed_demo", customers=10, seed=seed, no_progress=True, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_builds_a_bank_with_every_role(db):
+    output = _seed()
+    assert "organisation.departments=15" in output
+    assert Department.objects.filter(level=4).count() == 8
+    usernames = set(Staff.objects.values_list("username", flat=True))
+    assert {
+        "admin",
+        "auditor",
+        "gejin",
+        "wangdian",
+        "zhuguan",
+        "kehujingli",
+        "dating",
+        "gaogui",
+        "digui",
+    } <= usernames
+    kehujingli = Staff.objects.get(username="kehujingli")
+    assert kehujingli.check_password("Kewei@2026")
+    assert data_scope_for(kehujingli).customer_book
+
+
+def test_seed_is_idempotent_and_deterministic(db):
+    _seed()
+    first = _snapshot()
+    output = _seed()
+    assert "staff_created=0" in output and "departments_created=0" in output
+    assert _snapshot() == first
+
+
+def test_same_seed_rebuilds_the_same_names(db):
+    _seed()
+    first = _snapshot()
+    Staff.groups.through.objects.all().delete()
+    Staff.objects.all().delete()
+    _seed()
+    assert _snapshot() == first
+    Staff.groups.through.objects.all().delete()
+    Staff.objects.all().delete()
+    _seed(seed=8)
+    assert _snapshot()[1] != first[1]
