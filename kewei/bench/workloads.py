@@ -27,7 +27,7 @@ def _headcount_reference(scale: int) -> Measured:
     description="每个机构及其下级的在职员工数（批处理引擎） / staff per department subtree",
 )
 def headcount(scale: int) -> Measured:
-    from kewei.engine.pipelines.organisation import department_headcount
+    from kewei.organisation.selectors import department_headcount
 
     counts = department_headcount()
     result = {str(pk): [direct, total] for pk, (direct, total) in counts.items()}

@@ -36,6 +36,19 @@ def data_scope_for(staff: Staff) -> DataScope:
     )
 
 
+def department_headcount() -> dict[int, tuple[int, int]]:
+    """``{department_id: (direct_staff, total_staff)}`` for every department, computed in
+    the database by the batch engine (one query whatever the size of the tree)."""
+    from kewei.engine import runner, schemas
+    from kewei.engine.pipelines.organisation import headcount
+
+    expr = headcount(schemas.table(Department), schemas.table(Staff))
+    return {
+        int(department_id): (int(direct), int(total))
+        for department_id, direct, total in runner.fetch_all(expr)
+    }
+
+
 def department_tree() -> QuerySet[Department]:
     """Visible departments in tree order (by path), with their parent."""
     return Department.objects.select_related("parent").order_by("path")

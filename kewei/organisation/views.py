@@ -24,14 +24,12 @@ def _form_error(form, error: ValidationError) -> None:
 
 @permission_required("organisation.view_department", raise_exception=True)
 def department_list(request: HttpRequest) -> HttpResponse:
-    from kewei.engine.pipelines.organisation import department_headcount
-
     show_closed = request.GET.get("closed") == "1"
     departments = selectors.department_tree()
     if not show_closed:
         departments = departments.filter(is_active=True)
     departments = list(departments)
-    counts = department_headcount([d.pk for d in departments])
+    counts = selectors.department_headcount()
     for department in departments:
         department.direct_staff, department.total_staff = counts.get(department.pk, (0, 0))
     return render(

@@ -182,5 +182,5 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.string("KEWEI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "py4j": {"level": "WARNING"}},
 }

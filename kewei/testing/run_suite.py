@@ -1,6 +1,6 @@
 """The whole test suite, as ``make test`` runs it.
 
-1. every test on the embedded default (SQLite), browser tests included;
+1. every test on the embedded default (SQLite), browser and Spark tests included;
 2. every test again on a real PostgreSQL server, with the PostgreSQL-only tests
    (concurrency, triggers). The server is ``KEWEI_TEST_DATABASE_URL`` when given,
    otherwise a throw-away cluster started from the machine's binaries.
@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
 
     print("== 第二轮 / pass 2: PostgreSQL ==", flush=True)
     given = os.environ.get("KEWEI_TEST_DATABASE_URL")
-    pg_args = ["-m", "not browser", *argv]
+    pg_args = ["-m", "not browser and not spark", *argv]
     if given:
         pg_status = _pytest(pg_args, {**base_env, "KEWEI_DATABASE_URL": given})
     else:

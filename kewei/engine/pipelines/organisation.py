@@ -1,12 +1,8 @@
-"""Organisation pipelines."""
+"""Organisation pipelines. Pure: only Ibis, no Django, so they run on any backend."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import ibis
-
-from kewei.engine import runner, schemas
 
 
 def headcount(departments: ibis.Table, staff: ibis.Table) -> ibis.Table:
@@ -37,16 +33,3 @@ def headcount(departments: ibis.Table, staff: ibis.Table) -> ibis.Table:
         with_direct.direct_staff,
         total_staff=totals.total_staff.fill_null(0),
     )
-
-
-def department_headcount(department_ids: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
-    """``{department_id: (direct_staff, total_staff)}`` computed in the database."""
-    from kewei.organisation.models import Department, Staff
-
-    expr = headcount(schemas.table(Department), schemas.table(Staff))
-    wanted = set(department_ids) if department_ids is not None else None
-    return {
-        int(department_id): (int(direct), int(total))
-        for department_id, direct, total in runner.fetch_all(expr)
-        if wanted is None or department_id in wanted
-    }

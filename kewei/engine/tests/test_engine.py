@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 
 from kewei.engine import runner, schemas
-from kewei.engine.pipelines.organisation import department_headcount, headcount
+from kewei.engine.pipelines.organisation import headcount
 from kewei.organisation.models import Department, Staff
+from kewei.organisation.selectors import department_headcount
 from kewei.testing import factories
 
 
