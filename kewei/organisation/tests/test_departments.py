@@ -148,3 +148,24 @@ def test_moving_under_an_invisible_parent_is_not_possible(bank):
             actor=bank.retail_a, department=bank.sub_branch_a, new_parent=bank.branch_b
         )
     assert Department.objects.get(code="110101").path == "/000000/110000/110100/110101/"
+
+
+def test_staff_list_query_count_does_not_grow_with_staff(
+    client, bank, django_assert_max_num_queries
+):
+    from kewei.testing import factories
+
+    client.force_login(bank.admin)
+    for _ in range(30):
+        factories.staff(department=bank.outlet_a2, roles=("customer_manager",))
+    with django_assert_max_num_queries(12):
+        response = client.get("/org/staff/")
+    assert response.status_code == 200
+    assert response.content.decode().count("/org/staff/") >= 30
+
+
+def test_department_list_query_count_is_constant(client, bank, django_assert_max_num_queries):
+    client.force_login(bank.admin)
+    with django_assert_max_num_queries(10):
+        response = client.get("/org/departments/")
+    assert response.status_code == 200

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kewei.bench.measure import run_isolated
 from kewei.bench.registry import benchmarks
 from kewei.bench.workloads import seed_workload
+from kewei.engine import runner
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         except LookupError as error:
             raise CommandError(str(error)) from error
         engine = connection.vendor
+        runner.warm_up()  # as in a running server; forked workloads inherit it
         rows = []
         if not no_seed:
             run = run_isolated(seed_workload, scale)
