@@ -9,7 +9,7 @@ BENCH_SCALE ?= 10000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint bench messages clean
+.PHONY: demo test lint bench messages lock clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Kewei 需要 Python 3.11 或更高版本 / Kewei needs Python 3.11+")'
@@ -46,6 +46,12 @@ bench: $(VENV)/.dev
 messages: $(VENV)/.dev
 	cd kewei && ../$(KEWEI) makemessages --locale en --no-obsolete --no-location
 	$(BIN)/python -m kewei.testing.compile_messages
+
+# Re-pin requirements/*.txt (with hashes) from pyproject.toml.
+lock: $(VENV)/.dev
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) var
