@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 # (url name, label, permission needed or None for every signed-in staff member)
 NAVIGATION = [
     ("home", _("工作台"), None),
+    ("customers:customer_search", _("客户管理"), "customers.view_customer"),
     ("organisation:department_list", _("机构管理"), "organisation.view_department"),
     ("organisation:staff_list", _("用户管理"), "organisation.view_staff"),
     ("audit:event_list", _("审计日志"), "audit.view_auditevent"),

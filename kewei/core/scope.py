@@ -26,6 +26,7 @@ class DataScope:
     """What one actor may see. Built by ``organisation.selectors.data_scope_for``."""
 
     staff_id: int | None = None
+    department_id: int | None = None
     # Batch jobs and system commands see everything.
     system: bool = False
     # Organisation data (departments, staff): everything, or these department subtrees.

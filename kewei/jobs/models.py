@@ -46,6 +46,7 @@ class JobRun(ScopedModel):
     summary = models.TextField(_("结果"), blank=True)
     error = models.TextField(_("错误"), blank=True)
     result_file = models.CharField(_("结果文件"), max_length=255, blank=True)
+    result = models.JSONField(_("结果数据"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

@@ -16,6 +16,7 @@ from kewei.core.progress import Progress
 class JobOutcome:
     summary: str
     result_file: Path | None = None
+    data: dict[str, Any] | None = None
 
 
 JobFunction = Callable[..., JobOutcome]

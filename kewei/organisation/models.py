@@ -145,3 +145,23 @@ class Staff(AbstractBaseUser, PermissionsMixin, ScopedModel):
         if scope.staff_id is not None:
             visible |= Q(pk=scope.staff_id)
         return visible
+
+
+class RoleGrant(models.Model):
+    """A default permission that has been given to a role once.
+
+    New permissions in a release reach existing roles; a permission an administrator has
+    taken away from a role is not given back, because its grant is remembered.
+    """
+
+    role = models.ForeignKey("auth.Group", on_delete=models.CASCADE, related_name="+")
+    permission = models.CharField(max_length=150)
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "permission"], name="role_grant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role_id}: {self.permission}"

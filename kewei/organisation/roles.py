@@ -39,15 +39,31 @@ ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BA
 BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES
 
 _ORG_VIEW = ["organisation.view_department", "organisation.view_staff"]
+_CUSTOMER_READ = ["customers.view_customer"]
+_CUSTOMER_KEEP = [*_CUSTOMER_READ, "customers.add_customer", "customers.change_customer"]
+_CUSTOMER_MANAGE = [
+    *_CUSTOMER_KEEP,
+    "customers.assign_customer",
+    "customers.export_customer",
+    "customers.reveal_customer",
+    "customers.merge_customer",
+    "customers.import_customer",
+]
 
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
-    Role.HIGH_COUNTER_TELLER: [],
-    Role.COUNTER_STAFF: [],
-    Role.LOBBY_MANAGER: [],
-    Role.CUSTOMER_MANAGER: [],
-    Role.CM_SUPERVISOR: _ORG_VIEW,
-    Role.OUTLET_HEAD: _ORG_VIEW,
-    Role.RETAIL_BANKING: _ORG_VIEW,
+    Role.HIGH_COUNTER_TELLER: _CUSTOMER_KEEP,
+    Role.COUNTER_STAFF: _CUSTOMER_KEEP,
+    Role.LOBBY_MANAGER: _CUSTOMER_READ,
+    Role.CUSTOMER_MANAGER: [*_CUSTOMER_KEEP, "customers.reveal_customer"],
+    Role.CM_SUPERVISOR: [
+        *_ORG_VIEW,
+        *_CUSTOMER_KEEP,
+        "customers.assign_customer",
+        "customers.export_customer",
+        "customers.reveal_customer",
+    ],
+    Role.OUTLET_HEAD: [*_ORG_VIEW, *_CUSTOMER_MANAGE],
+    Role.RETAIL_BANKING: [*_ORG_VIEW, *_CUSTOMER_MANAGE],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,
         "organisation.add_department",
@@ -60,9 +76,12 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
 
 
 def sync_roles(sender=None, **kwargs) -> None:
-    """Create missing role groups with their default permissions (idempotent)."""
+    """Create missing role groups and give each default permission to its role once
+    (idempotent; a permission an administrator removed stays removed)."""
     from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    from kewei.organisation.models import RoleGrant
 
     # post_migrate is sent once per app; permissions of every app exist only after the
     # last app with models has had its turn.
@@ -71,10 +90,13 @@ def sync_roles(sender=None, **kwargs) -> None:
         return
     using = kwargs.get("using", "default")
     for role in Role:
-        group, created = Group.objects.using(using).get_or_create(name=role.value)
-        if not created:
-            continue
+        group, _created = Group.objects.using(using).get_or_create(name=role.value)
+        granted = set(
+            RoleGrant.objects.using(using).filter(role=group).values_list("permission", flat=True)
+        )
         for dotted in DEFAULT_PERMISSIONS[role]:
+            if dotted in granted:
+                continue
             app_label, codename = dotted.split(".")
             permission = (
                 Permission.objects.using(using)
@@ -83,3 +105,4 @@ def sync_roles(sender=None, **kwargs) -> None:
             )
             if permission is not None:
                 group.permissions.add(permission)
+                RoleGrant.objects.using(using).create(role=group, permission=dotted)

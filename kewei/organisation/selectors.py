@@ -29,6 +29,7 @@ def data_scope_for(staff: Staff) -> DataScope:
     customer_subtrees: tuple[str, ...] = (path,) if roles & DEPARTMENT_SCOPE_ROLES else ()
     return DataScope(
         staff_id=staff.pk,
+        department_id=staff.department_id,
         org_all=Role.SYSTEM_ADMIN in roles,
         org_subtrees=org_subtrees,
         customer_subtrees=customer_subtrees,

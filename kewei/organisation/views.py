@@ -66,7 +66,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
             return redirect("organisation:department_detail", pk=department.pk)
     return render(
         request,
-        "organisation/form.html",
+        "form_page.html",
         {"form": form, "title": _("新建机构"), "back": "organisation:department_list"},
     )
 
@@ -87,7 +87,7 @@ def department_rename(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("organisation:department_detail", pk=department.pk)
     return render(
         request,
-        "organisation/form.html",
+        "form_page.html",
         {"form": form, "title": _("修改机构名称：%(d)s") % {"d": department}, "object": department},
     )
 
@@ -112,7 +112,7 @@ def department_move(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("organisation:department_detail", pk=department.pk)
     return render(
         request,
-        "organisation/form.html",
+        "form_page.html",
         {"form": form, "title": _("调整上级机构：%(d)s") % {"d": department}, "object": department},
     )
 
@@ -193,7 +193,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             return redirect("organisation:staff_detail", pk=staff.pk)
     return render(
         request,
-        "organisation/form.html",
+        "form_page.html",
         {"form": form, "title": _("新建用户"), "back": "organisation:staff_list"},
     )
 
@@ -219,7 +219,7 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("organisation:staff_detail", pk=staff.pk)
     return render(
         request,
-        "organisation/form.html",
+        "form_page.html",
         {"form": form, "title": _("修改用户：%(s)s") % {"s": staff}, "object": staff},
     )
 
@@ -240,7 +240,7 @@ def staff_password(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("organisation:staff_detail", pk=staff.pk)
     return render(
         request,
-        "organisation/form.html",
+        "form_page.html",
         {"form": form, "title": _("重置密码：%(s)s") % {"s": staff}, "object": staff},
     )
 

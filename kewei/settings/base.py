@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kewei.core",
     "kewei.organisation",
     "kewei.audit",
+    "kewei.customers",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",

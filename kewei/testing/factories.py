@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
@@ -61,6 +62,55 @@ def staff(
     return member
 
 
+def resident_id(
+    birthday: str = "19800101", sequence: int | None = None, male: bool = True, area: str = "110105"
+) -> str:
+    """A valid 18-digit resident ID number."""
+    from kewei.customers.identity import check_character
+
+    if sequence is None:
+        sequence = next(_counter) % 500 * 2 + (1 if male else 0)
+    first17 = f"{area}{birthday}{sequence % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+def customer_data(**overrides):
+    """Validated basic information for a customer (services take this)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from kewei.customers.identity import parse_resident_id
+    from kewei.customers.validation import CustomerData
+
+    number = overrides.pop("id_number", None) or resident_id()
+    parsed = parse_resident_id(number)
+    values = dict(
+        name="张三",
+        gender=parsed.gender,
+        id_type="resident_id",
+        id_number=parsed.number,
+        birthday=parsed.birthday,
+        mobile=f"138{next(_counter):08d}",
+        address="北京市海淀区中关村大街1号",
+        department=None,
+        responsible_manager=None,
+        vip_flag=False,
+        aum=Decimal("10000.00"),
+    )
+    values.update(overrides)
+    assert isinstance(values["birthday"], dt.date)
+    return CustomerData(**values)
+
+
+def customer(*, department: Department, manager: Staff | None = None, actor=None, **overrides):
+    from kewei.customers.services import customer_create
+
+    return customer_create(
+        actor=actor,
+        data=customer_data(department=department, responsible_manager=manager, **overrides),
+    )
+
+
 @dataclass
 class SmallBank:
     head_office: Department
@@ -79,6 +129,9 @@ class SmallBank:
     teller_a1: Staff
     head_b1: Staff
     manager_b1: Staff
+    customer_a1: Any = None  # 中关村, in manager_a1's book
+    customer_a1_free: Any = None  # 中关村, no manager
+    customer_b1: Any = None  # 陆家嘴, in manager_b1's book
 
 
 def small_bank() -> SmallBank:
@@ -93,7 +146,7 @@ def small_bank() -> SmallBank:
     outlet_b1 = department(
         code="310101", name="陆家嘴网点", parent=branch_b, level=DepartmentLevel.OUTLET
     )
-    return SmallBank(
+    bank = SmallBank(
         head_office=head,
         branch_a=branch_a,
         branch_b=branch_b,
@@ -119,3 +172,16 @@ def small_bank() -> SmallBank:
             department=outlet_b1, roles=(Role.CUSTOMER_MANAGER,), username="manager_b1"
         ),
     )
+    bank.customer_a1 = customer(
+        department=outlet_a1, manager=bank.manager_a1, name="张三", id_number="11010519491231002X"
+    )
+    bank.customer_a1_free = customer(
+        department=outlet_a1, name="李四", id_number=resident_id("19900315", 12)
+    )
+    bank.customer_b1 = customer(
+        department=outlet_b1,
+        manager=bank.manager_b1,
+        name="王五",
+        id_number=resident_id("19751120", 33, area="310115"),
+    )
+    return bank

@@ -17,6 +17,15 @@ def _snapshot():
     return departments, staff, roles
 
 
+def _wipe():
+    from kewei.customers.models import Customer, CustomerAssignment
+
+    CustomerAssignment.objects.all().delete()
+    Customer.objects.all().delete()
+    Staff.groups.through.objects.all().delete()
+    Staff.objects.all().delete()
+
+
 def _seed(seed=7):
     out = StringIO()
     call_command("seed_demo", customers=10, seed=seed, no_progress=True, stdout=out)
@@ -55,11 +64,9 @@ def test_seed_is_idempotent_and_deterministic(db):
 def test_same_seed_rebuilds_the_same_names(db):
     _seed()
     first = _snapshot()
-    Staff.groups.through.objects.all().delete()
-    Staff.objects.all().delete()
+    _wipe()
     _seed()
     assert _snapshot() == first
-    Staff.groups.through.objects.all().delete()
-    Staff.objects.all().delete()
+    _wipe()
     _seed(seed=8)
     assert _snapshot()[1] != first[1]

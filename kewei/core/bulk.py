@@ -1,0 +1,94 @@
+"""Set-based inserts of many rows, bypassing model instances.
+
+``bulk_insert`` writes plain tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+At a million rows the ORM's per-instance work (building models, preparing every value)
+costs more than the database itself; here each column's value is converted once by its
+field's own database preparation, so dates, times, decimals and booleans are stored
+exactly as Django would store them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connections, models
+
+
+def _converter(field: models.Field, connection, prepared: bool) -> Callable[[Any], Any] | None:
+    if prepared or isinstance(
+        field,
+        models.CharField
+        | models.TextField
+        | models.IntegerField
+        | models.ForeignKey
+        | models.AutoField,
+    ):
+        return None
+    if isinstance(field, models.JSONField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    last: list[Any] = [object(), None]
+
+    def convert(value: Any) -> Any:
+        # Batches repeat values (one timestamp for a whole load): convert each once.
+        if value is not last[0]:
+            last[0] = value
+            last[1] = None if value is None else field.get_db_prep_save(value, connection)
+        return last[1]
+
+    return convert
+
+
+def bulk_insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    prepared: Iterable[str] = (),
+    using: str = "default",
+) -> int:
+    """Insert ``rows`` (tuples in the order of ``columns``, given as field names or
+    attnames). Columns in ``prepared`` are passed as they are (already encrypted, say).
+    Returns the number of rows written."""
+    connection = connections[using]
+    prepared = set(prepared)
+    fields = []
+    for name in columns:
+        field = model._meta.get_field(name)
+        fields.append(field)
+    converters = [
+        _converter(f, connection, f.name in prepared or f.attname in prepared) for f in fields
+    ]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    column_sql = ", ".join(quote(f.column) for f in fields)
+
+    def converted():
+        for row in rows:
+            yield tuple(
+                value if convert is None else convert(value)
+                for value, convert in zip(row, converters, strict=True)
+            )
+
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+                for row in converted():
+                    copy.write_row(row)
+                    count += 1
+        else:
+            batch: list[tuple] = []
+            placeholders = ", ".join(["%s"] * len(fields))
+            # Table and column names come from the model, never from input.
+            sql = f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
+            for row in converted():
+                batch.append(row)
+                if len(batch) >= 5000:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+    return count

@@ -1,0 +1,27 @@
+"""Model fields for personal data."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kewei.core import crypto
+
+
+class EncryptedTextField(models.TextField):
+    """Stores text encrypted (AES-256-GCM); Python code sees the plain value.
+
+    Encrypted values cannot be filtered or sorted in SQL: search goes through a blind
+    index column kept beside the field by the service that writes it.
+    """
+
+    description = "Text encrypted at rest"
+
+    def from_db_value(self, value, expression, connection):
+        return value if value in (None, "") else crypto.decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value if value in (None, "") else crypto.encrypt(value)
+
+    def get_db_prep_save(self, value, connection):
+        return self.get_prep_value(value)

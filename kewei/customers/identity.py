@@ -1,0 +1,213 @@
+"""Validation and normalisation of identity data: ID numbers, mobiles, names.
+
+Resident ID numbers follow GB 11643-1999: 17 digits (6 for the area of registration, 8
+for the birth date, 3 for a sequence whose last digit is odd for men) and a check
+character by ISO 7064 MOD 11-2. Old 15-digit numbers (pre-1999, 2-digit birth year, no
+check character) are converted to 18.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", gettext_lazy("居民身份证")
+    PASSPORT = "passport", gettext_lazy("护照")
+    HK_MACAO_PERMIT = "hk_macao_permit", gettext_lazy("港澳居民来往内地通行证")
+    TAIWAN_PERMIT = "taiwan_permit", gettext_lazy("台湾居民来往大陆通行证")
+    FOREIGN_PERMANENT = "foreign_permanent", gettext_lazy("外国人永久居留身份证")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", gettext_lazy("男")
+    FEMALE = "F", gettext_lazy("女")
+
+
+class IdentityError(ValueError):
+    """An identity value that fails validation; the message says why, in Chinese."""
+
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARACTERS = "10X98765432"
+# Province-level codes of GB/T 2260 (the first two digits of the area code).
+PROVINCES = {
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+    "83",
+}
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    birthday: dt.date
+    gender: str
+
+
+def check_character(first17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
+
+
+def parse_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
+    """Validate and normalise a resident ID number; derive birthday and gender."""
+    value = re.sub(r"\s+", "", raw or "").upper()
+    if len(value) == 15:
+        if not value.isdigit():
+            raise IdentityError(_("15 位身份证号码应全部为数字"))
+        first17 = value[:6] + "19" + value[6:]
+        value = first17 + check_character(first17)
+    if len(value) != 18:
+        raise IdentityError(_("身份证号码应为 18 位（或旧式 15 位）"))
+    first17, check = value[:17], value[17]
+    if not first17.isdigit() or check not in "0123456789X":
+        raise IdentityError(_("身份证号码前 17 位应为数字，末位为数字或 X"))
+    if first17[:2] not in PROVINCES:
+        raise IdentityError(_("身份证号码的地区代码无效"))
+    try:
+        birthday = dt.date(int(first17[6:10]), int(first17[10:12]), int(first17[12:14]))
+    except ValueError:
+        raise IdentityError(_("身份证号码中的出生日期无效")) from None
+    today = today or timezone.localdate()
+    if birthday > today or birthday.year < 1880:
+        raise IdentityError(_("身份证号码中的出生日期无效"))
+    if check_character(first17) != check:
+        raise IdentityError(_("身份证号码校验位错误"))
+    gender = Gender.MALE if int(first17[16]) % 2 == 1 else Gender.FEMALE
+    return ResidentId(number=value, birthday=birthday, gender=gender)
+
+
+_OTHER_ID_PATTERNS = {
+    IdType.PASSPORT: re.compile(r"^[A-Z0-9]{5,17}$"),
+    IdType.HK_MACAO_PERMIT: re.compile(r"^[HM]\d{8}(\d{2})?$"),
+    IdType.TAIWAN_PERMIT: re.compile(r"^\d{8}(\d{2})?$"),
+    IdType.FOREIGN_PERMANENT: re.compile(r"^([A-Z]{3}\d{12}|9\d{17})$"),
+}
+
+
+def normalise_id_number(id_type: str, raw: str) -> str:
+    """The canonical form of an ID number (the form that is encrypted and indexed)."""
+    if id_type == IdType.RESIDENT_ID:
+        return parse_resident_id(raw).number
+    value = re.sub(r"[\s-]+", "", raw or "").upper()
+    pattern = _OTHER_ID_PATTERNS.get(id_type)
+    if pattern is None:
+        raise IdentityError(_("未知的证件类型"))
+    if not pattern.match(value):
+        raise IdentityError(_("%(type)s号码格式不正确") % {"type": IdType(id_type).label})
+    return value
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalise_mobile(raw: str) -> str:
+    """A mainland mobile number: 11 digits from 13x–19x; ``+86`` and separators removed."""
+    value = re.sub(r"[\s()\-]+", "", raw or "")
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    elif len(value) == 13 and value.startswith("86"):
+        value = value[2:]
+    if not _MOBILE.match(value):
+        raise IdentityError(_("手机号码应为 11 位中国大陆手机号"))
+    return value
+
+
+# Surnames whose reading differs from the character's everyday reading.
+_SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    "单": ("shan",),
+    "曾": ("zeng",),
+    "解": ("xie",),
+    "仇": ("qiu",),
+    "区": ("ou",),
+    "朴": ("piao",),
+    "查": ("zha",),
+    "翟": ("zhai",),
+    "盖": ("ge",),
+    "乐": ("yue",),
+    "覃": ("qin",),
+    "秘": ("bi",),
+    "缪": ("miao",),
+    "召": ("shao",),
+    "种": ("chong",),
+    "员": ("yun",),
+    "黑": ("he",),
+    "重": ("chong",),
+    "折": ("she",),
+    "尉迟": ("yu", "chi"),
+    "万俟": ("mo", "qi"),
+    "长孙": ("zhang", "sun"),
+    "令狐": ("ling", "hu"),
+    "澹台": ("tan", "tai"),
+}
+
+
+@functools.lru_cache(maxsize=20000)
+def _char_pinyin(char: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    reading = lazy_pinyin(char, errors="ignore")
+    return reading[0] if reading else char.lower()
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a Chinese name: 张三 → ("zhangsan", "zs").
+
+    Surnames are read as surnames (曾 zeng, 单 shan). Latin letters pass through.
+    """
+    name = re.sub(r"[\s·•]+", "", name or "")
+    syllables: list[str] = []
+    rest = name
+    for surname in sorted(_SURNAME_READINGS, key=len, reverse=True):
+        if rest.startswith(surname):
+            syllables += _SURNAME_READINGS[surname]
+            rest = rest[len(surname) :]
+            break
+    for char in rest:
+        syllables.append(char.lower() if char.isascii() else _char_pinyin(char))
+    full = "".join(syllables)
+    initials = "".join(s[0] for s in syllables if s)
+    return full, initials

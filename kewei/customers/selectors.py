@@ -1,0 +1,223 @@
+"""Reads of the customer archive: the search engine (OCRM 客户搜索) and the customer page.
+
+Everything here goes through the scoped default managers: results never leave the
+user's data scope, whatever the filters say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+
+from kewei.audit.models import AuditEvent
+from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
+from kewei.customers.models import (
+    Consent,
+    ConsentChannel,
+    Customer,
+    CustomerStatus,
+)
+from kewei.customers.services import identity_index, mobile_index
+
+SORTS = {
+    "name": ("name_pinyin", "pk"),
+    "-aum": ("-aum", "pk"),
+    "aum": ("aum", "pk"),
+    "birthday": ("birth_month", "birth_day", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "number": ("customer_number",),
+}
+TEN_THOUSAND = Decimal(10000)
+
+
+@dataclass
+class CustomerQuery:
+    """The filters of the search engine. Every field is optional; they combine with AND.
+
+    ``text`` is read as what it looks like: an ID number or a mobile (exact, through the
+    blind index), a customer number, pinyin (``zs`` or ``zhangs`` finds 张三), or the
+    beginning of a Chinese name.
+    """
+
+    text: str = ""
+    department: int | None = None
+    manager: str = ""  # a staff id, or "none" for customers without a manager
+    tier: str = ""
+    aum_min_wan: Decimal | None = None  # 万元
+    aum_max_wan: Decimal | None = None
+    birth_month: int | None = None
+    tags: list[str] = field(default_factory=list)
+    vip: bool | None = None
+    include_merged: bool = False
+    sort: str = "-aum"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> CustomerQuery:
+        """Read a query from request or saved-search parameters, ignoring bad values."""
+
+        def one(name: str) -> str:
+            value = params.get(name, "")
+            if isinstance(value, list):
+                value = value[0] if value else ""
+            return str(value).strip()
+
+        def number(name: str, cast):
+            try:
+                return cast(one(name)) if one(name) else None
+            except (ValueError, InvalidOperation):
+                return None
+
+        tags = params.getlist("tags") if hasattr(params, "getlist") else params.get("tags", [])
+        if isinstance(tags, str):
+            tags = [tags]
+        tags = [t.strip() for item in tags for t in re.split(r"[,，\s]+", item) if t.strip()]
+        month = number("birth_month", int)
+        vip = one("vip")
+        return cls(
+            text=one("text"),
+            department=number("department", int),
+            manager=one("manager"),
+            tier=one("tier"),
+            aum_min_wan=number("aum_min_wan", Decimal),
+            aum_max_wan=number("aum_max_wan", Decimal),
+            birth_month=month if month and 1 <= month <= 12 else None,
+            tags=tags,
+            vip=True if vip == "1" else False if vip == "0" else None,
+            include_merged=one("include_merged") == "1",
+            sort=one("sort") if one("sort") in SORTS else "-aum",
+        )
+
+    def to_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value in (None, "", [], False) or (item.name == "sort" and value == "-aum"):
+                continue
+            if isinstance(value, bool):
+                value = "1" if value else "0"
+            elif isinstance(value, Decimal):
+                value = str(value)
+            params[item.name] = value
+        return params
+
+    def is_empty(self) -> bool:
+        return not {k: v for k, v in self.to_params().items() if k != "sort"}
+
+
+def _text_filter(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    compact = re.sub(r"[\s-]+", "", text)
+    upper = compact.upper()
+    if re.fullmatch(r"\d{17}[\dX]|\d{15}", upper):
+        indexes = []
+        for id_type in IdType.values:
+            try:
+                indexes.append(identity_index(id_type, normalise_id_number(id_type, upper)))
+            except IdentityError:
+                continue
+        return customers.filter(id_number_index__in=indexes)
+    if re.fullmatch(r"(\+?86)?1\d{10}", compact):
+        try:
+            return customers.filter(mobile_index=mobile_index(normalise_mobile(compact)))
+        except IdentityError:
+            return customers.none()
+    if re.fullmatch(r"C\d{6,}", upper):
+        return customers.filter(customer_number=upper)
+    if re.fullmatch(r"[A-Za-z]+", compact):
+        lowered = compact.lower()
+        return customers.filter(name_initials__startswith=lowered) | customers.filter(
+            name_pinyin__startswith=lowered
+        )
+    # A Chinese name is searched from its beginning (surname first), which an index serves.
+    return customers.filter(name__startswith=compact)
+
+
+def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
+    customers = Customer.objects.select_related("department", "responsible_manager")
+    if not query.include_merged:
+        customers = customers.filter(status=CustomerStatus.ACTIVE)
+    if query.text:
+        customers = _text_filter(customers, query.text)
+    if query.department:
+        from kewei.organisation.models import Department
+
+        department = Department.objects.filter(pk=query.department).first()
+        if department is None:
+            return customers.none()
+        subtree = Department.objects.unrestricted().filter(path__startswith=department.path)
+        customers = customers.filter(department_id__in=subtree.values("id"))
+    if query.manager == "none":
+        customers = customers.filter(responsible_manager__isnull=True)
+    elif query.manager.isdigit():
+        customers = customers.filter(responsible_manager_id=int(query.manager))
+    if query.tier:
+        customers = customers.filter(tier=query.tier)
+    if query.aum_min_wan is not None:
+        customers = customers.filter(aum__gte=query.aum_min_wan * TEN_THOUSAND)
+    if query.aum_max_wan is not None:
+        customers = customers.filter(aum__lte=query.aum_max_wan * TEN_THOUSAND)
+    if query.birth_month:
+        customers = customers.filter(birth_month=query.birth_month)
+    for tag in query.tags:
+        tagged = Customer.tags.through.objects.filter(tag__name=tag).values("customer_id")
+        customers = customers.filter(pk__in=tagged)
+    if query.vip is not None:
+        customers = customers.filter(vip_flag=query.vip)
+    return customers.order_by(*SORTS[query.sort])
+
+
+def current_consents(customer: Customer) -> dict[str, bool]:
+    """The consent in force per channel (the latest statement); no statement means no."""
+    latest = {}
+    for channel in ConsentChannel.values:
+        statement = (
+            Consent.objects.filter(customer=customer, channel=channel)
+            .order_by("-effective_at", "-pk")
+            .values_list("granted", flat=True)
+            .first()
+        )
+        latest[channel] = bool(statement)
+    return latest
+
+
+def customers_with_consent(channel: str) -> QuerySet[Customer]:
+    """Customers whose latest statement for ``channel`` grants consent (set-based)."""
+    latest = (
+        Consent.objects.unrestricted()
+        .filter(customer=OuterRef("pk"), channel=channel)
+        .order_by("-effective_at", "-pk")
+        .values("granted")[:1]
+    )
+    return Customer.objects.annotate(consent=Subquery(latest)).filter(consent=True)
+
+
+def household_summary(customer: Customer) -> dict[str, Any] | None:
+    """The household with its total assets (all members) and the members the user may see."""
+    if customer.household_id is None:
+        return None
+    everyone = Customer.objects.unrestricted().filter(
+        household_id=customer.household_id, status=CustomerStatus.ACTIVE
+    )
+    visible = list(
+        Customer.objects.filter(household_id=customer.household_id, status=CustomerStatus.ACTIVE)
+        .order_by("pk")
+        .only("pk", "name", "customer_number", "aum")
+    )
+    total = everyone.aggregate(total=Sum("aum"))["total"] or Decimal("0")
+    return {
+        "household": customer.household,
+        "members": visible,
+        "hidden_members": everyone.count() - len(visible),
+        "total_aum": total,
+    }
+
+
+def customer_history(customer: Customer, limit: int = 50) -> QuerySet[AuditEvent]:
+    """Who changed what and when, from the audit trail (personal values masked there)."""
+    return AuditEvent.objects.filter(
+        subject_type="customers.customer", subject_id=str(customer.pk)
+    ).order_by("-occurred_at", "-id")[:limit]

@@ -1,0 +1,650 @@
+"""Writes to the customer archive. Every write validates, runs in one transaction and
+leaves an audit event whose before/after values have personal data masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kewei.audit.services import audit_record, snapshot
+from kewei.core import crypto
+from kewei.core.masking import mask_address
+from kewei.core.models import reserve_numbers
+from kewei.core.scope import current_scope
+from kewei.customers.identity import name_pinyin
+from kewei.customers.models import (
+    Consent,
+    ConsentChannel,
+    Customer,
+    CustomerAssignment,
+    CustomerRelationship,
+    CustomerStatus,
+    FamilyMember,
+    Household,
+    Referral,
+    RelationshipKind,
+    Tag,
+)
+from kewei.customers.validation import CustomerData
+from kewei.organisation.models import Staff
+
+CUSTOMER_FIELDS = (
+    "customer_number",
+    "name",
+    "gender",
+    "id_type",
+    "id_number",
+    "birthday",
+    "mobile",
+    "address",
+    "department",
+    "responsible_manager",
+    "vip_flag",
+    "aum",
+    "source",
+    "status",
+)
+ID_PURPOSE, MOBILE_PURPOSE = "id_number", "mobile"
+
+
+class CustomerError(ValidationError):
+    """A change to the archive that its rules refuse; the message is shown as it is."""
+
+
+def identity_index(id_type: str, id_number: str) -> str:
+    return crypto.blind_index(f"{id_type}:{id_number}", ID_PURPOSE)
+
+
+def mobile_index(mobile: str) -> str:
+    return crypto.blind_index(mobile, MOBILE_PURPOSE)
+
+
+def customer_number_block(count: int) -> list[str]:
+    return [f"C{number:011d}" for number in reserve_numbers("customer_number", count)]
+
+
+def apply_data(customer: Customer, data: CustomerData) -> None:
+    """Copy validated data onto a customer, with the derived columns."""
+    customer.name = data.name
+    customer.name_pinyin, customer.name_initials = name_pinyin(data.name)
+    customer.gender = data.gender
+    customer.id_type = data.id_type
+    customer.id_number = data.id_number
+    customer.id_number_index = identity_index(data.id_type, data.id_number)
+    customer.birthday = data.birthday
+    customer.birth_month, customer.birth_day = data.birthday.month, data.birthday.day
+    customer.mobile = data.mobile
+    customer.mobile_index = mobile_index(data.mobile)
+    customer.address = data.address
+    customer.address_district = mask_address(data.address)
+    customer.department = data.department
+    customer.responsible_manager = data.responsible_manager
+    customer.vip_flag = data.vip_flag
+    customer.aum = data.aum
+    customer.source = data.source
+
+
+INSERT_COLUMNS = (
+    "customer_number",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "gender",
+    "id_type",
+    "id_number",
+    "id_number_index",
+    "birthday",
+    "birth_month",
+    "birth_day",
+    "mobile",
+    "mobile_index",
+    "address",
+    "address_district",
+    "department_id",
+    "responsible_manager_id",
+    "vip_flag",
+    "tier",
+    "aum",
+    "source",
+    "status",
+    "created_at",
+    "updated_at",
+)
+ENCRYPTED_COLUMNS = ("id_number", "mobile", "address")
+
+
+def insert_row(data: CustomerData, *, number: str, manager_id: int | None, now) -> tuple:
+    """The row of a new customer for :func:`kewei.core.bulk.bulk_insert` (INSERT_COLUMNS),
+    with personal fields encrypted and the derived columns computed: what
+    :func:`apply_data` does for one model instance, for a million rows."""
+    full, initials = name_pinyin(data.name)
+    return (
+        number,
+        data.name,
+        full,
+        initials,
+        data.gender,
+        data.id_type,
+        crypto.encrypt(data.id_number),
+        identity_index(data.id_type, data.id_number),
+        data.birthday,
+        data.birthday.month,
+        data.birthday.day,
+        crypto.encrypt(data.mobile),
+        mobile_index(data.mobile),
+        crypto.encrypt(data.address),
+        mask_address(data.address),
+        data.department.pk,
+        manager_id,
+        data.vip_flag,
+        "",
+        data.aum,
+        data.source,
+        CustomerStatus.ACTIVE,
+        now,
+        now,
+    )
+
+
+def existing_identity(id_type: str, id_number: str, exclude_pk: int | None = None):
+    existing = (
+        Customer.objects.unrestricted()
+        .select_related("department")
+        .filter(id_type=id_type, id_number_index=identity_index(id_type, id_number))
+    )
+    if exclude_pk is not None:
+        existing = existing.exclude(pk=exclude_pk)
+    return existing.first()
+
+
+def duplicate_message(existing: Customer) -> str:
+    """Points to the existing record without showing more than the user may see."""
+    scope = current_scope()
+    if scope is None or existing.in_scope(scope):
+        return _("该证件已登记为客户 %(customer)s，请勿重复建档。") % {"customer": existing}
+    return _("该证件已登记为客户号 %(number)s（归属 %(department)s），请联系该机构。") % {
+        "number": existing.customer_number,
+        "department": existing.department.name,
+    }
+
+
+def _ensure_in_scope(customer: Customer) -> None:
+    scope = current_scope()
+    if scope is not None and not customer.in_scope(scope):
+        raise PermissionDenied(_("该操作会使客户超出您的数据权限范围。"))
+
+
+def _open_assignment(customer: Customer, manager: Staff | None, actor, reason: str) -> None:
+    now = timezone.now()
+    CustomerAssignment.objects.unrestricted().filter(
+        customer=customer, ended_at__isnull=True
+    ).update(ended_at=now)
+    if manager is not None:
+        CustomerAssignment.objects.create(
+            customer=customer, manager=manager, started_at=now, assigned_by=actor, reason=reason
+        )
+
+
+@transaction.atomic
+def customer_create(*, actor, data: CustomerData) -> Customer:
+    existing = existing_identity(data.id_type, data.id_number)
+    if existing is not None:
+        raise CustomerError({"id_number": duplicate_message(existing)}, code="duplicate")
+    customer = Customer(customer_number=data.customer_number or customer_number_block(1)[0])
+    apply_data(customer, data)
+    customer.save(force_insert=True)
+    if customer.responsible_manager_id:
+        _open_assignment(customer, customer.responsible_manager, actor, _("建档"))
+    audit_record(
+        actor=actor,
+        action="customers.customer.create",
+        subject=customer,
+        after=snapshot(customer, CUSTOMER_FIELDS),
+    )
+    _ensure_in_scope(customer)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, data: CustomerData) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    existing = existing_identity(data.id_type, data.id_number, exclude_pk=customer.pk)
+    if existing is not None:
+        raise CustomerError({"id_number": duplicate_message(existing)}, code="duplicate")
+    before = snapshot(customer, CUSTOMER_FIELDS)
+    previous_manager = customer.responsible_manager_id
+    apply_data(customer, data)
+    after = snapshot(customer, CUSTOMER_FIELDS)
+    if before == after:
+        return customer
+    customer.updated_at = timezone.now()
+    customer.save()
+    if customer.responsible_manager_id != previous_manager:
+        _open_assignment(customer, customer.responsible_manager, actor, _("修改客户信息"))
+    audit_record(
+        actor=actor,
+        action="customers.customer.update",
+        subject=customer,
+        before=before,
+        after=after,
+    )
+    _ensure_in_scope(customer)
+    return customer
+
+
+@transaction.atomic
+def customer_assign(
+    *, actor, customer: Customer, manager: Staff | None, reason: str = ""
+) -> Customer:
+    """Make ``manager`` responsible for the customer (None: nobody, refused for VIPs)."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if manager is None and customer.vip_flag:
+        raise CustomerError(
+            _("贵宾客户必须有客户经理（人户合一），不能取消分配。"), code="vip_needs_manager"
+        )
+    if manager is not None and not manager.is_active:
+        raise CustomerError(
+            _("%(staff)s 已离职，不能分配客户。") % {"staff": manager}, code="manager_inactive"
+        )
+    if customer.responsible_manager_id == (manager.pk if manager else None):
+        return customer
+    before = snapshot(customer, ["responsible_manager"])
+    customer.responsible_manager = manager
+    customer.updated_at = timezone.now()
+    customer.save(update_fields=["responsible_manager", "updated_at"])
+    _open_assignment(customer, manager, actor, reason)
+    audit_record(
+        actor=actor,
+        action="customers.customer.assign",
+        subject=customer,
+        before=before,
+        after=snapshot(customer, ["responsible_manager"]),
+        note=reason,
+    )
+    return customer
+
+
+def book_transfer_plan(
+    *, from_manager: Staff, to_managers: Sequence[Staff]
+) -> list[tuple[int, int]]:
+    """Who goes where when a manager's book is handed over: customers sorted by assets,
+    each given to the colleague whose share of assets is smallest so far, so the books
+    stay balanced. Returns ``[(customer_id, manager_id), ...]``."""
+    if not to_managers:
+        raise CustomerError(_("请至少选择一位接收的客户经理。"), code="no_target")
+    if any(m.pk == from_manager.pk for m in to_managers):
+        raise CustomerError(_("接收人不能是移交人本人。"), code="self_transfer")
+    book = Customer.objects.filter(responsible_manager=from_manager).order_by("-aum", "pk")
+    totals = {manager.pk: 0 for manager in to_managers}
+    plan = []
+    for customer_id, aum in book.values_list("pk", "aum").iterator(chunk_size=5000):
+        target = min(totals, key=lambda pk: (totals[pk], pk))
+        totals[target] += aum
+        plan.append((customer_id, target))
+    return plan
+
+
+@transaction.atomic
+def book_transfer(
+    *, actor, from_manager: Staff, to_managers: Sequence[Staff], reason: str
+) -> dict[int, int]:
+    """Hand a whole book over in one action; returns ``{manager_id: customers}``."""
+    for manager in to_managers:
+        if not manager.is_active:
+            raise CustomerError(
+                _("%(staff)s 已离职，不能接收客户。") % {"staff": manager}, code="manager_inactive"
+            )
+    plan = book_transfer_plan(from_manager=from_manager, to_managers=to_managers)
+    by_target: dict[int, list[int]] = {}
+    for customer_id, target in plan:
+        by_target.setdefault(target, []).append(customer_id)
+    now = timezone.now()
+    moved = [customer_id for customer_id, _target in plan]
+    CustomerAssignment.objects.unrestricted().filter(
+        customer_id__in=moved, ended_at__isnull=True
+    ).update(ended_at=now)
+    for target, customer_ids in by_target.items():
+        Customer.objects.unrestricted().filter(pk__in=customer_ids).update(
+            responsible_manager_id=target, updated_at=now
+        )
+        CustomerAssignment.objects.bulk_create(
+            CustomerAssignment(
+                customer_id=pk, manager_id=target, started_at=now, assigned_by=actor, reason=reason
+            )
+            for pk in customer_ids
+        )
+    audit_record(
+        actor=actor,
+        action="customers.book.transfer",
+        subject=from_manager,
+        after={"to": {str(t): len(ids) for t, ids in by_target.items()}},
+        note=reason,
+    )
+    scope = current_scope()
+    if (
+        scope is not None
+        and Customer.objects.unrestricted()
+        .filter(pk__in=moved)
+        .exclude(pk__in=Customer.objects.restrict(scope).filter(pk__in=moved).values("pk"))
+        .exists()
+    ):
+        raise PermissionDenied(_("移交后部分客户将超出您的数据权限范围。"))
+    return {target: len(ids) for target, ids in by_target.items()}
+
+
+@transaction.atomic
+def consent_record(
+    *, actor, customer: Customer, channel: str, granted: bool, source: str = ""
+) -> Consent:
+    if channel not in ConsentChannel.values:
+        raise CustomerError(_("未知的渠道"), code="unknown_channel")
+    consent = Consent.objects.create(
+        customer=customer,
+        channel=channel,
+        granted=granted,
+        source=source,
+        recorded_by=actor if actor else None,
+    )
+    audit_record(
+        actor=actor,
+        action="customers.consent.record",
+        subject=customer,
+        after={"channel": channel, "granted": granted, "source": source},
+    )
+    return consent
+
+
+@transaction.atomic
+def family_member_add(
+    *,
+    actor,
+    customer: Customer,
+    relation: str,
+    name: str,
+    birthday: dt.date | None = None,
+    schooling: str = "",
+    notes: str = "",
+) -> FamilyMember:
+    member = FamilyMember(
+        customer=customer,
+        relation=relation,
+        name=name.strip(),
+        birthday=birthday,
+        schooling=schooling,
+        notes=notes,
+    )
+    member.full_clean()
+    member.save()
+    audit_record(
+        actor=actor,
+        action="customers.family.add",
+        subject=customer,
+        after={
+            "relation": relation,
+            "name": member.name,
+            "birthday": birthday.isoformat() if birthday else None,
+        },
+    )
+    return member
+
+
+@transaction.atomic
+def family_member_remove(*, actor, member: FamilyMember) -> None:
+    customer = member.customer
+    before = {"relation": member.relation, "name": member.name}
+    member.delete()
+    audit_record(actor=actor, action="customers.family.remove", subject=customer, before=before)
+
+
+@transaction.atomic
+def relationship_add(
+    *, actor, customer: Customer, other: Customer, kind: str
+) -> CustomerRelationship:
+    if customer.pk == other.pk:
+        raise CustomerError(_("不能与自己建立关系。"), code="self_relationship")
+    if kind not in RelationshipKind.values:
+        raise CustomerError(_("未知的关系类型"), code="unknown_kind")
+    relationship, created = CustomerRelationship.objects.unrestricted().get_or_create(
+        customer=customer, other=other, kind=kind
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="customers.relationship.add",
+            subject=customer,
+            after={"other": other.pk, "kind": kind},
+        )
+    return relationship
+
+
+@transaction.atomic
+def tags_set(*, actor, customer: Customer, names: Iterable[str]) -> list[Tag]:
+    wanted = sorted({name.strip() for name in names if name.strip()})
+    before = sorted(customer.tags.values_list("name", flat=True))
+    if wanted == before:
+        return list(customer.tags.all())
+    tags = [Tag.objects.get_or_create(name=name[:30])[0] for name in wanted]
+    customer.tags.set(tags)
+    audit_record(
+        actor=actor,
+        action="customers.tags.set",
+        subject=customer,
+        before={"tags": before},
+        after={"tags": wanted},
+    )
+    return tags
+
+
+@transaction.atomic
+def household_join(*, actor, customer: Customer, other: Customer, name: str = "") -> Household:
+    """Put ``customer`` in ``other``'s household (created if ``other`` has none)."""
+    other = Customer.objects.select_for_update().get(pk=other.pk)
+    household = other.household
+    if household is None:
+        household = Household.objects.create(name=name or _("%(name)s家") % {"name": other.name})
+        Customer.objects.unrestricted().filter(pk=other.pk).update(household=household)
+    before = snapshot(customer, ["household"])
+    Customer.objects.unrestricted().filter(pk=customer.pk).update(household=household)
+    customer.household = household
+    audit_record(
+        actor=actor,
+        action="customers.household.join",
+        subject=customer,
+        before=before,
+        after=snapshot(customer, ["household"]),
+    )
+    return household
+
+
+@transaction.atomic
+def referral_record(
+    *,
+    actor,
+    customer: Customer,
+    referred_on: dt.date,
+    referrer_customer: Customer | None = None,
+    referrer_staff: Staff | None = None,
+    channel: str = "",
+) -> Referral:
+    if referrer_customer is None and referrer_staff is None:
+        raise CustomerError(_("请指定推荐人。"), code="no_referrer")
+    if referrer_customer is not None and referrer_customer.pk == customer.pk:
+        raise CustomerError(_("客户不能推荐自己。"), code="self_referral")
+    if Referral.objects.unrestricted().filter(customer=customer).exists():
+        raise CustomerError(_("该客户已有推荐记录。"), code="already_referred")
+    referral = Referral.objects.create(
+        customer=customer,
+        referrer_customer=referrer_customer,
+        referrer_staff=referrer_staff,
+        referred_on=referred_on,
+        channel=channel,
+    )
+    audit_record(
+        actor=actor,
+        action="customers.referral.record",
+        subject=customer,
+        after={
+            "referrer_customer": getattr(referrer_customer, "pk", None),
+            "referrer_staff": getattr(referrer_staff, "pk", None),
+            "referred_on": referred_on.isoformat(),
+        },
+    )
+    return referral
+
+
+REVEALABLE = {"id_number", "mobile", "address"}
+
+
+@transaction.atomic
+def customer_reveal(*, actor, customer: Customer, field: str, reason: str) -> str:
+    """The full value of a personal field, for a user with the reveal permission who gave
+    a reason. Every reveal is audited (who, which customer, which field, why)."""
+    if field not in REVEALABLE:
+        raise CustomerError(_("该字段不可查看。"), code="not_revealable")
+    if not actor.has_perm("customers.reveal_customer"):
+        raise PermissionDenied(_("您没有查看完整个人信息的权限。"))
+    if len(reason.strip()) < 2:
+        raise CustomerError(_("请填写查看原因。"), code="reason_required")
+    audit_record(
+        actor=actor,
+        action="customers.customer.reveal",
+        subject=customer,
+        after={"field": field},
+        note=reason.strip(),
+    )
+    return getattr(customer, field)
+
+
+# Apps that attach data to customers register how to move it when two records merge.
+MergeHandler = Callable[[Customer, Customer], int]
+_merge_handlers: list[tuple[str, MergeHandler]] = []
+
+
+def register_merge_handler(name: str, handler: MergeHandler) -> None:
+    if all(existing != name for existing, _handler in _merge_handlers):
+        _merge_handlers.append((name, handler))
+
+
+def _move_customer_parts(keep: Customer, duplicate: Customer) -> int:
+    moved = 0
+    for model in (FamilyMember, Consent, CustomerAssignment):
+        moved += model.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
+    # Relationships: repoint both ends, dropping the ones keep already has.
+    for relationship in CustomerRelationship.objects.unrestricted().filter(customer=duplicate):
+        other = keep if relationship.other_id == keep.pk else relationship.other
+        if other.pk != keep.pk:
+            CustomerRelationship.objects.unrestricted().get_or_create(
+                customer=keep, other=other, kind=relationship.kind
+            )
+        relationship.delete()
+        moved += 1
+    for relationship in CustomerRelationship.objects.unrestricted().filter(other=duplicate):
+        if relationship.customer_id != keep.pk:
+            CustomerRelationship.objects.unrestricted().get_or_create(
+                customer=relationship.customer, other=keep, kind=relationship.kind
+            )
+        relationship.delete()
+        moved += 1
+    moved += (
+        Referral.objects.unrestricted()
+        .filter(referrer_customer=duplicate)
+        .update(referrer_customer=keep)
+    )
+    if not Referral.objects.unrestricted().filter(customer=keep).exists():
+        moved += Referral.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
+    keep.tags.add(*duplicate.tags.all())
+    return moved
+
+
+register_merge_handler("customers", _move_customer_parts)
+
+
+@transaction.atomic
+def customer_merge(*, actor, keep: Customer, duplicate: Customer, reason: str = "") -> Customer:
+    """Merge two records of the same person: everything attached to ``duplicate``
+    (holdings, points, contacts, complaints, relationships ...) moves to ``keep``;
+    ``duplicate`` stays, marked merged, so its history can still be found."""
+    if not actor.has_perm("customers.merge_customer"):
+        raise PermissionDenied(_("您没有合并客户的权限。"))
+    if keep.pk == duplicate.pk:
+        raise CustomerError(_("不能与自身合并。"), code="merge_self")
+    first, second = sorted([keep.pk, duplicate.pk])
+    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[first, second])}
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    if CustomerStatus.MERGED in (keep.status, duplicate.status):
+        raise CustomerError(_("已合并的客户不能再次合并。"), code="already_merged")
+    counts = {name: handler(keep, duplicate) for name, handler in _merge_handlers}
+    if keep.household_id is None and duplicate.household_id is not None:
+        keep.household_id = duplicate.household_id
+    if keep.responsible_manager_id is None and duplicate.responsible_manager_id:
+        keep.responsible_manager_id = duplicate.responsible_manager_id
+    keep.vip_flag = keep.vip_flag or duplicate.vip_flag
+    keep.aum = keep.aum + duplicate.aum
+    keep.updated_at = timezone.now()
+    keep.save()
+    duplicate.status = CustomerStatus.MERGED
+    duplicate.merged_into = keep
+    duplicate.responsible_manager = None
+    duplicate.vip_flag = False
+    duplicate.aum = 0
+    duplicate.household = None
+    duplicate.updated_at = timezone.now()
+    duplicate.save()
+    duplicate.tags.clear()
+    audit_record(
+        actor=actor,
+        action="customers.customer.merge",
+        subject=keep,
+        after={"merged": duplicate.pk, "moved": counts},
+        note=reason,
+    )
+    audit_record(
+        actor=actor,
+        action="customers.customer.merged_into",
+        subject=duplicate,
+        after={"merged_into": keep.pk},
+        note=reason,
+    )
+    return keep
+
+
+PROFILE_FIELDS = (
+    "education_level",
+    "schools",
+    "training",
+    "employer",
+    "position",
+    "industry",
+    "career_stage",
+    "income_band",
+    "lifestyle",
+    "notes",
+)
+
+
+@transaction.atomic
+def profile_update(*, actor, customer: Customer, values: dict) -> None:
+    from kewei.customers.models import CustomerProfile
+
+    profile, _created = CustomerProfile.objects.unrestricted().get_or_create(customer=customer)
+    before = snapshot(profile, PROFILE_FIELDS)
+    for name in PROFILE_FIELDS:
+        if name in values:
+            setattr(profile, name, values[name] or "")
+    profile.updated_at = timezone.now()
+    profile.full_clean()
+    profile.save()
+    after = snapshot(profile, PROFILE_FIELDS)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="customers.profile.update",
+            subject=customer,
+            before=before,
+            after=after,
+        )
