@@ -20,8 +20,7 @@ class EncryptedTextField(models.TextField):
         return value if value in (None, "") else crypto.decrypt(value)
 
     def get_prep_value(self, value):
+        if hasattr(value, "resolve_expression"):
+            return value  # an expression (bulk_update's CASE): its values are prepared
         value = super().get_prep_value(value)
         return value if value in (None, "") else crypto.encrypt(value)
-
-    def get_db_prep_save(self, value, connection):
-        return self.get_prep_value(value)

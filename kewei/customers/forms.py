@@ -33,10 +33,43 @@ class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
         return staff_label(obj)
 
 
-def manager_choices():
-    """Visible, active customer managers (and supervisors), for assignment."""
+def customer_department_paths() -> tuple[str, ...]:
+    """The department subtrees whose customers the current user looks after: their
+    customer scope, or their own department for a customer manager (their book)."""
+    from kewei.core.scope import current_scope
+
+    scope = current_scope()
+    if scope is None or scope.system:
+        return ("/",)
+    paths = scope.customer_subtrees
+    if scope.customer_book and scope.staff_id is not None:
+        own = Staff.objects.unrestricted().select_related("department").get(pk=scope.staff_id)
+        paths = (*paths, own.department.path)
+    return paths
+
+
+def _under(paths: tuple[str, ...], field: str):
+    from kewei.core.scope import subtree_q
+
+    return subtree_q(field, paths)
+
+
+def customer_departments():
+    """Active departments a customer of the user's scope can belong to."""
     return (
-        Staff.objects.filter(
+        Department.objects.unrestricted()
+        .filter(_under(customer_department_paths(), "path"), is_active=True)
+        .order_by("path")
+    )
+
+
+def manager_choices():
+    """Active customer managers (and supervisors, outlet heads) of the departments whose
+    customers the user looks after, for assignment."""
+    return (
+        Staff.objects.unrestricted()
+        .filter(
+            _under(customer_department_paths(), "department__path"),
             is_active=True,
             groups__name__in=[Role.CUSTOMER_MANAGER, Role.CM_SUPERVISOR, Role.OUTLET_HEAD],
         )
@@ -80,7 +113,7 @@ class CustomerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(is_active=True)
+        self.fields["department"].queryset = customer_departments()
         self.fields["responsible_manager"].queryset = manager_choices()
 
 
@@ -205,9 +238,11 @@ class BookTransferForm(forms.Form):
         from kewei.customers.models import Customer
 
         has_book = Customer.objects.unrestricted().filter(responsible_manager=OuterRef("pk"))
-        self.fields["from_manager"].queryset = Staff.objects.filter(
-            Exists(has_book)
-        ).select_related("department")
+        self.fields["from_manager"].queryset = (
+            Staff.objects.unrestricted()
+            .filter(Exists(has_book), _under(customer_department_paths(), "department__path"))
+            .select_related("department")
+        )
         self.fields["to_managers"].queryset = choices
 
 

@@ -30,7 +30,12 @@ from kewei.core.progress import Progress, SilentProgress
 from kewei.core.request_context import current_client_ip, current_request_id
 from kewei.core.scope import current_scope
 from kewei.customers.models import Customer, CustomerAssignment, InformationSource
-from kewei.customers.services import CUSTOMER_FIELDS, apply_data, customer_number_block
+from kewei.customers.services import (
+    CUSTOMER_FIELDS,
+    apply_data,
+    comparable,
+    customer_number_block,
+)
 from kewei.customers.services import identity_index as make_identity_index
 from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_customer
 from kewei.organisation.models import Department, Staff
@@ -303,13 +308,12 @@ class _Importer:
                     % {"number": current.customer_number},
                 )
             else:
-                before = snapshot(current, CUSTOMER_FIELDS)
+                before, unchanged = snapshot(current, CUSTOMER_FIELDS), comparable(current)
                 apply_data(current, data)  # the customer number never changes
-                after = snapshot(current, CUSTOMER_FIELDS)
-                if before == after:
+                if comparable(current) == unchanged:
                     self.result.unchanged += 1
                 else:
-                    updates.append((current, before, after))
+                    updates.append((current, before, snapshot(current, CUSTOMER_FIELDS)))
             self.progress.advance()
         self.result.imported += len(creates)
         self.result.updated += len(updates)

@@ -23,7 +23,7 @@ from kewei.customers.panels import panels_for
 from kewei.customers.validation import clean_customer
 from kewei.jobs.models import JobRun
 from kewei.jobs.services import job_start
-from kewei.organisation.models import Department, Staff
+from kewei.organisation.models import Staff
 
 VIEW = "customers.view_customer"
 CHANGE = "customers.change_customer"
@@ -59,7 +59,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "querystring_without_page": params.urlencode() + ("&" if params else ""),
             "saved_searches": SavedSearch.objects.select_related("owner"),
-            "departments": Department.objects.filter(is_active=True).order_by("path"),
+            "departments": forms.customer_departments(),
             "managers": forms.manager_choices(),
             "save_form": forms.SavedSearchForm(),
             "months": range(1, 13),

@@ -94,6 +94,7 @@ def job_execute(job_id: str) -> None:
         finished_at=timezone.now(),
         summary=outcome.summary,
         result_file=result,
+        result=outcome.data or {},
         done=progress.done,
         total=max(progress.total, progress.done),
     )

@@ -1,0 +1,254 @@
+import csv
+import io
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import Workbook
+
+from kewei.audit.models import AuditEvent
+from kewei.core.scope import scope_activated
+from kewei.customers.importing import ImportFileError, import_customers
+from kewei.customers.models import Customer
+from kewei.organisation.selectors import data_scope_for
+from kewei.testing.factories import resident_id
+
+HEADER_ZH = [
+    "姓名",
+    "证件类型",
+    "证件号码",
+    "性别",
+    "手机号码",
+    "联系地址",
+    "归属网点",
+    "客户经理",
+    "金融资产",
+]
+HEADER_EN = [
+    "Name",
+    "ID Type",
+    "ID Number",
+    "Gender",
+    "Mobile",
+    "Address",
+    "Outlet",
+    "Manager",
+    "AUM",
+]
+GOOD_1 = resident_id("19820304", 101)
+GOOD_2 = resident_id("19950621", 202, male=False)
+
+
+def _rows(bank):
+    return [
+        [
+            "赵一",
+            "身份证",
+            GOOD_1,
+            "男",
+            "13900000001",
+            "北京市海淀区学院路1号",
+            "110101",
+            bank.manager_a1.employee_number,
+            "120000.50",
+        ],
+        [
+            "钱二",
+            "居民身份证",
+            GOOD_2.lower(),
+            "",
+            "+86 139 0000 0002",
+            "北京市朝阳区建国路2号",
+            "110102",
+            "",
+            "",
+        ],
+        [
+            "孙三",
+            "身份证",
+            "11010519491231003X",
+            "女",
+            "13900000003",
+            "北京市东城区",
+            "110101",
+            "",
+            "",
+        ],
+        [
+            "吴四",
+            "身份证",
+            resident_id("19880808", 303),
+            "女",
+            "13900000004",
+            "北京市西城区",
+            "110101",
+            "",
+            "",
+        ],
+        ["周五", "身份证", GOOD_1, "男", "13900000005", "北京市海淀区", "110101", "", ""],
+        ["", "", "", "", "", "", "", "", ""],
+    ]
+
+
+def _csv(path, header, rows, encoding):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def _xlsx(path, header, rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture(params=["utf-8", "utf-8-sig", "gbk", "xlsx"])
+def good_and_bad_file(request, tmp_path, bank):
+    header = HEADER_EN if request.param == "utf-8" else HEADER_ZH
+    if request.param == "xlsx":
+        return _xlsx(tmp_path / "customers.xlsx", header, _rows(bank))
+    return _csv(tmp_path / f"customers-{request.param}.csv", header, _rows(bank), request.param)
+
+
+def test_each_encoding_imports_good_rows_and_reports_bad_ones(bank, good_and_bad_file):
+    result = import_customers(good_and_bad_file)
+    assert (result.imported, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 3)
+    reasons = [(e.row, e.column, e.reason) for e in result.errors]
+    assert (4, "证件号码", "身份证号码校验位错误") in reasons
+    assert (5, "性别", "与身份证号码不符（号码表明为男）") in reasons
+    assert (6, "证件号码", "与第 2 行的证件号码重复") in reasons
+    zhao = Customer.objects.get(name="赵一")
+    assert zhao.responsible_manager_id == bank.manager_a1.pk
+    assert zhao.aum == Decimal("120000.50")
+    qian = Customer.objects.get(name="钱二")
+    assert (qian.id_number, qian.mobile, qian.gender) == (GOOD_2, "13900000002", "F")
+    assert not Customer.objects.filter(name__in=["孙三", "吴四", "周五"]).exists()
+
+
+def test_reimport_changes_nothing_and_changed_rows_update(bank, tmp_path):
+    path = _csv(tmp_path / "a.csv", HEADER_ZH, _rows(bank)[:2], "utf-8")
+    first = import_customers(path)
+    events = AuditEvent.objects.count()
+    again = import_customers(path)
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
+    assert AuditEvent.objects.count() == events + 1  # only the import's own summary
+    rows = _rows(bank)[:2]
+    rows[1][5] = "北京市朝阳区望京街9号"
+    changed = import_customers(_csv(tmp_path / "b.csv", HEADER_ZH, rows, "utf-8"))
+    assert (changed.imported, changed.updated, changed.unchanged) == (0, 1, 1)
+    assert Customer.objects.get(name="钱二").address == "北京市朝阳区望京街9号"
+    assert first.imported == 2
+
+
+def test_dry_run_writes_nothing(bank, tmp_path):
+    path = _csv(tmp_path / "a.csv", HEADER_ZH, _rows(bank), "utf-8")
+    before = (Customer.objects.count(), AuditEvent.objects.count())
+    result = import_customers(path, dry_run=True)
+    assert (result.imported, result.rejected) == (2, 3)
+    assert (Customer.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_rows_outside_the_importers_scope_are_rejected(bank, tmp_path):
+    rows = [
+        [
+            "王五",
+            "身份证",
+            bank.customer_b1.id_number,
+            "",
+            "13700000000",
+            "上海市浦东新区",
+            "310101",
+            "",
+            "",
+        ]
+    ]
+    path = _csv(tmp_path / "a.csv", HEADER_ZH, rows, "utf-8")
+    with scope_activated(data_scope_for(bank.head_a1)):
+        result = import_customers(path, actor=bank.head_a1)
+    assert result.rejected == 1 and "不在您的数据权限范围内" in result.errors[0].reason
+    bank.customer_b1.refresh_from_db()
+    assert bank.customer_b1.mobile != "13700000000"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01\x02binary", "不支持的文件格式"),
+        ("姓名,爱好\n张三,书法\n".encode(), "无法识别表头"),
+        (b"", "文件为空"),
+    ],
+)
+def test_unusable_files(bank, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError, match=message):
+        import_customers(path)
+
+
+def test_command_summary_report_and_exit_codes(bank, tmp_path):
+    good = _csv(tmp_path / "good.csv", HEADER_ZH, _rows(bank)[:2], "gbk")
+    out = StringIO()
+    call_command("import_customers", str(good), no_progress=True, stdout=out, stderr=StringIO())
+    assert out.getvalue().strip() == "imported 2, updated 0, unchanged 0, rejected 0"
+
+    mixed = _csv(tmp_path / "mixed.csv", HEADER_ZH, _rows(bank), "utf-8")
+    report = tmp_path / "report.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "import_customers",
+            str(mixed),
+            "--report",
+            str(report),
+            no_progress=True,
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+    assert exit_info.value.code == 1
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "行号,列,原因" and lines[1] == "4,证件号码,身份证号码校验位错误"
+
+    unusable = tmp_path / "x.csv"
+    unusable.write_text("a,b\n1,2\n")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "import_customers",
+            str(unusable),
+            no_progress=True,
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+    assert exit_info.value.code == 2
+
+
+def test_page_previews_then_imports(client, bank, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = _csv(tmp_path / "p.csv", HEADER_ZH, _rows(bank), "gbk")
+    client.force_login(bank.head_a1)
+    upload = SimpleUploadedFile("客户.csv", path.read_bytes(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("customers:customer_import"), {"file": upload})
+    preview_url = response["Location"]
+    page = client.get(preview_url).content.decode()
+    assert "身份证号码校验位错误" in page and "确认导入" in page
+    assert not Customer.objects.filter(name="赵一").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(preview_url + "confirm/")
+    result_page = client.get(confirmed["Location"]).content.decode()
+    assert "导入结果" in result_page
+    assert Customer.objects.filter(name__in=["赵一", "钱二"]).count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            action="customers.customer.create", actor_id=bank.head_a1.pk
+        ).count()
+        == 2
+    )
