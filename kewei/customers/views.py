@@ -62,7 +62,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
             "departments": forms.customer_departments(),
             "managers": forms.manager_choices(),
             "save_form": forms.SavedSearchForm(),
-            "months": range(1, 13),
+            "months": [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)],
             "sorts": selectors.SORTS.keys(),
         },
     )

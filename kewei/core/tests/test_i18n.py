@@ -11,14 +11,28 @@ def _catalogue():
 
 
 def test_every_chinese_string_has_an_english_translation():
-    untranslated = [e.msgid for e in _catalogue() if not e.msgstr or e.fuzzy or e.obsolete]
+    def translated(entry):
+        if entry.msgid_plural:
+            return all(entry.msgstr_plural.values())
+        return bool(entry.msgstr)
+
+    untranslated = [e.msgid for e in _catalogue() if not translated(e) or e.fuzzy or e.obsolete]
     assert untranslated == []
 
 
 def test_compiled_catalogue_is_up_to_date():
     with (LOCALE_DIR / "en/LC_MESSAGES/django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [e.msgid for e in _catalogue() if compiled.gettext(e.msgid) != e.msgstr]
+    stale = [
+        e.msgid
+        for e in _catalogue()
+        if (
+            compiled.gettext(e.msgid) != e.msgstr
+            if not e.msgid_plural
+            else [compiled.ngettext(e.msgid, e.msgid_plural, n) for n in (1, 2)]
+            != [e.msgstr_plural[0], e.msgstr_plural[1]]
+        )
+    ]
     assert stale == [], "run `make messages`"
 
 
