@@ -19,6 +19,7 @@ class Run:
     rows: int
     peak_rss_mb: float
     result: Any
+    figures: dict[str, Any] | None = None
 
 
 def run_isolated(workload: Workload, scale: int) -> Run:
@@ -34,7 +35,14 @@ def run_isolated(workload: Workload, scale: int) -> Run:
             started = time.perf_counter()
             measured = workload(scale)
             seconds = time.perf_counter() - started
-            payload = {"seconds": seconds, "rows": measured.rows, "result": measured.result}
+            if measured.seconds is not None:
+                seconds = measured.seconds
+            payload = {
+                "seconds": seconds,
+                "rows": measured.rows,
+                "result": measured.result,
+                "figures": measured.figures,
+            }
         except BaseException as error:  # reported to the parent, never swallowed
             payload = {"error": f"{type(error).__name__}: {error}"}
             status = 1
@@ -53,4 +61,5 @@ def run_isolated(workload: Workload, scale: int) -> Run:
         rows=payload["rows"],
         peak_rss_mb=usage.ru_maxrss / 1024,
         result=payload["result"],
+        figures=payload.get("figures"),
     )

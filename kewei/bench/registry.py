@@ -16,6 +16,10 @@ from typing import Any
 class Measured:
     rows: int
     result: Any = None  # compared with the reference's result when there is one
+    # The timed part, when the workload prepares untimed input first (else: wall time).
+    seconds: float | None = None
+    # Further figures (latency percentiles ...), printed and written with the row.
+    figures: dict[str, Any] | None = None
 
 
 Workload = Callable[[int], Measured]

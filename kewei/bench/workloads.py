@@ -41,4 +41,8 @@ def seed_workload(scale: int) -> Measured:
     from kewei.organisation.models import Department, Staff
 
     call_command("seed_demo", customers=scale, seed=20261126, no_progress=True, stdout=StringIO())
-    return Measured(rows=Department.objects.count() + Staff.objects.count())
+    from kewei.customers.models import Customer
+
+    return Measured(
+        rows=Customer.objects.count() + Department.objects.count() + Staff.objects.count()
+    )

@@ -7,4 +7,5 @@ class CustomersConfig(AppConfig):
     verbose_name = "客户管理"
 
     def ready(self) -> None:
-        from kewei.customers import hooks  # noqa: F401  (closure blocker, panels, jobs)
+        # Registrations: department closure blocker and page panels, page jobs, benchmarks.
+        from kewei.customers import bench, hooks, jobs  # noqa: F401

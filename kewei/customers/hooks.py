@@ -1,15 +1,12 @@
 """How the customer archive plugs into the rest of Kewei: department closure, the
-customer page's own panels, and page jobs (export, import)."""
+customer page's own panels."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.customers import (
-    jobs,  # noqa: F401  (registers export and import jobs)
-    selectors,
-)
+from kewei.customers import selectors
 from kewei.customers.models import Customer, CustomerAssignment, CustomerStatus
 from kewei.customers.panels import register_panel
 from kewei.organisation.closure import register_closure_blocker

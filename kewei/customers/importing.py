@@ -26,15 +26,20 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.models import AuditEvent
 from kewei.audit.services import audit_record, diff, snapshot
+from kewei.core.bulk import bulk_insert
 from kewei.core.progress import Progress, SilentProgress
 from kewei.core.request_context import current_client_ip, current_request_id
 from kewei.core.scope import current_scope
 from kewei.customers.models import Customer, CustomerAssignment, InformationSource
 from kewei.customers.services import (
     CUSTOMER_FIELDS,
+    ENCRYPTED_COLUMNS,
+    INSERT_COLUMNS,
     apply_data,
     comparable,
+    created_changes,
     customer_number_block,
+    insert_row,
 )
 from kewei.customers.services import identity_index as make_identity_index
 from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_customer
@@ -295,10 +300,7 @@ class _Importer:
         for number, data, index in keyed:
             current = existing.get((data.id_type, index))
             if current is None:
-                customer = Customer()
-                apply_data(customer, data)
-                customer.customer_number = data.customer_number
-                creates.append(customer)
+                creates.append(data)
             elif visible is not None and current.pk not in visible:
                 self.result.rejected += 1
                 self.reject(
@@ -317,74 +319,128 @@ class _Importer:
             self.progress.advance()
         self.result.imported += len(creates)
         self.result.updated += len(updates)
-        if self.dry_run:
+        if not self.dry_run:
+            self.insert(creates)
+            self.update(updates)
+
+    def insert(self, creates: list[CustomerData]) -> None:
+        """New customers as plain rows (bulk_insert), with assignments and audit events."""
+        if not creates:
             return
         now = timezone.now()
-        unnumbered = [c for c in creates if not c.customer_number]
-        for customer, number in zip(
-            unnumbered, customer_number_block(len(unnumbered)), strict=True
-        ):
-            customer.customer_number = number
-        for customer in creates:
-            customer.created_at = customer.updated_at = now
-        Customer.objects.bulk_create(creates, batch_size=1000)
-        if updates:
-            for customer, _before, _after in updates:
-                customer.updated_at = now
-            Customer.objects.bulk_update(
-                [c for c, _b, _a in updates],
-                [
-                    f
-                    for f in (
-                        *CUSTOMER_FIELDS,
-                        "name_pinyin",
-                        "name_initials",
-                        "id_number_index",
-                        "birth_month",
-                        "birth_day",
-                        "mobile_index",
-                        "address_district",
-                        "updated_at",
-                    )
-                    if f not in ("customer_number", "status")
-                ],
-                batch_size=1000,
-            )
-        assignments = [
-            CustomerAssignment(
-                customer=c,
-                manager_id=c.responsible_manager_id,
-                started_at=now,
-                assigned_by=self.actor,
-                reason=_("批量导入"),
-            )
-            for c in creates
-            if c.responsible_manager_id
-        ]
-        CustomerAssignment.objects.bulk_create(assignments, batch_size=1000)
-        request_id, client_ip = current_request_id(), current_client_ip()
+        numbers = iter(customer_number_block(sum(1 for d in creates if not d.customer_number)))
+        for data in creates:
+            data.customer_number = data.customer_number or next(numbers)
+        bulk_insert(
+            Customer,
+            INSERT_COLUMNS,
+            (
+                insert_row(
+                    d, number=d.customer_number, manager_id=_pk(d.responsible_manager), now=now
+                )
+                for d in creates
+            ),
+            prepared=ENCRYPTED_COLUMNS,
+        )
+        ids = dict(
+            Customer.objects.unrestricted()
+            .filter(customer_number__in=[d.customer_number for d in creates])
+            .values_list("customer_number", "pk")
+        )
+        reason = _("批量导入")
+        bulk_insert(
+            CustomerAssignment,
+            ["customer_id", "manager_id", "started_at", "assigned_by_id", "reason"],
+            (
+                (ids[d.customer_number], d.responsible_manager.pk, now, self.actor_id, reason)
+                for d in creates
+                if d.responsible_manager is not None
+            ),
+        )
+        self.audit(
+            now,
+            (
+                (
+                    ids[d.customer_number],
+                    f"{d.name}（{d.customer_number}）",
+                    "customers.customer.create",
+                    created_changes(
+                        d, number=d.customer_number, manager_id=_pk(d.responsible_manager)
+                    ),
+                )
+                for d in creates
+            ),
+        )
 
-        def event(customer, action, changes):
-            return AuditEvent(
-                occurred_at=now,
-                actor_id=self.actor_id,
-                actor_label=self.actor_label[:120],
-                action=action,
-                subject_type="customers.customer",
-                subject_id=str(customer.pk),
-                subject_label=str(customer)[:200],
-                request_id=request_id,
-                client_ip=client_ip,
-                changes=changes,
-                note=_("批量导入"),
+    def update(self, updates: list[tuple[Customer, dict, dict]]) -> None:
+        if not updates:
+            return
+        now = timezone.now()
+        for customer, _before, _after in updates:
+            customer.updated_at = now
+        fields = [
+            f
+            for f in (
+                *CUSTOMER_FIELDS,
+                "name_pinyin",
+                "name_initials",
+                "id_number_index",
+                "birth_month",
+                "birth_day",
+                "mobile_index",
+                "address_district",
+                "updated_at",
             )
-
-        events = [
-            event(c, "customers.customer.create", diff(None, snapshot(c, CUSTOMER_FIELDS)))
-            for c in creates
+            if f not in ("customer_number", "status")
         ]
-        events += [event(c, "customers.customer.update", diff(b, a)) for c, b, a in updates]
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        Customer.objects.bulk_update([c for c, _b, _a in updates], fields, batch_size=1000)
+        self.audit(
+            now,
+            (
+                (c.pk, str(c), "customers.customer.update", diff(before, after))
+                for c, before, after in updates
+            ),
+        )
+
+    def audit(self, now, events) -> None:
+        """One audit event per customer written, in one set-based insert."""
+        request_id, client_ip, note = current_request_id(), current_client_ip(), _("批量导入")
+        bulk_insert(
+            AuditEvent,
+            [
+                "occurred_at",
+                "actor_id",
+                "actor_label",
+                "action",
+                "subject_type",
+                "subject_id",
+                "subject_label",
+                "request_id",
+                "client_ip",
+                "changes",
+                "note",
+            ],
+            (
+                (
+                    now,
+                    self.actor_id,
+                    self.actor_label[:120],
+                    action,
+                    "customers.customer",
+                    str(pk),
+                    label[:200],
+                    request_id,
+                    client_ip,
+                    changes,
+                    note,
+                )
+                for pk, label, action, changes in events
+            ),
+        )
+
+
+def _pk(instance) -> int | None:
+    return instance.pk if instance is not None else None
 
 
 def import_customers(

@@ -95,6 +95,10 @@ _GENDER_ALIASES = {
     "f": Gender.FEMALE,
     "female": Gender.FEMALE,
 }
+# Enum value sets, computed once (Django's ``.values`` builds a new list on every call).
+ID_TYPES = frozenset(IdType.values)
+GENDERS = frozenset(Gender.values)
+SOURCES = frozenset(InformationSource.values)
 _TRUE = {"是", "y", "yes", "true", "1", "贵宾", "vip"}
 _FALSE = {"否", "n", "no", "false", "0", ""}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
@@ -179,7 +183,7 @@ def clean_customer(
 
     id_type_text = _text(raw.get("id_type")) or IdType.RESIDENT_ID
     id_type = _ID_TYPE_ALIASES.get(id_type_text, id_type_text)
-    if id_type not in IdType.values:
+    if id_type not in ID_TYPES:
         fail("id_type", _("未知的证件类型“%(value)s”") % {"value": id_type_text})
 
     id_number = ""
@@ -188,7 +192,7 @@ def clean_customer(
     raw_id = _text(raw.get("id_number"))
     if not raw_id:
         fail("id_number", _("不能为空"))
-    elif id_type in IdType.values:
+    elif id_type in ID_TYPES:
         try:
             if id_type == IdType.RESIDENT_ID:
                 resident = parse_resident_id(raw_id, today)
@@ -201,7 +205,7 @@ def clean_customer(
 
     gender_text = _text(raw.get("gender")).lower()
     gender = _GENDER_ALIASES.get(gender_text, gender_text.upper() if gender_text else "")
-    if gender and gender not in Gender.values:
+    if gender and gender not in GENDERS:
         fail("gender", _("应为“男”或“女”"))
         gender = ""
     if derived_gender:
@@ -277,7 +281,7 @@ def clean_customer(
         fail("aum", str(error))
 
     source = _text(raw.get("source")) or InformationSource.COUNTER
-    if source not in InformationSource.values:
+    if source not in SOURCES:
         labels = {str(label): value for value, label in InformationSource.choices}
         if source in labels:
             source = labels[source]

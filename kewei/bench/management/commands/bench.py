@@ -62,6 +62,7 @@ class Command(BaseCommand):
             "peak_rss_mb": round(run.peak_rss_mb, 1),
             "reference_seconds": None,
             "ratio": None,
+            "figures": run.figures or {},
         }
         if reference is not None:
             row["reference_seconds"] = round(reference.seconds, 4)
@@ -69,7 +70,16 @@ class Command(BaseCommand):
         return row
 
     def _print(self, rows: list[dict]) -> None:
-        header = ("workload", "scale", "engine", "seconds", "rows/s", "peak MB", "vs ref")
+        header = (
+            "workload",
+            "scale",
+            "engine",
+            "seconds",
+            "rows/s",
+            "peak MB",
+            "vs ref",
+            "figures",
+        )
         lines = [header]
         for r in rows:
             lines.append(
@@ -81,6 +91,7 @@ class Command(BaseCommand):
                     f"{r['rows_per_second'] or 0:,.0f}",
                     f"{r['peak_rss_mb']:.0f}",
                     f"{r['ratio']}×" if r["ratio"] is not None else "—",
+                    " ".join(f"{k}={v}" for k, v in r["figures"].items()),
                 )
             )
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
