@@ -14,6 +14,7 @@ from kewei.customers.models import (
     InformationSource,
     RelationshipKind,
 )
+from kewei.customers.services import PROFILE_FIELDS
 from kewei.organisation.forms import DepartmentChoiceField
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.roles import Role
@@ -120,18 +121,7 @@ class CustomerForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = CustomerProfile
-        fields = [
-            "education_level",
-            "schools",
-            "training",
-            "employer",
-            "position",
-            "industry",
-            "career_stage",
-            "income_band",
-            "lifestyle",
-            "notes",
-        ]
+        fields = list(PROFILE_FIELDS)
         widgets = {
             name: forms.Textarea(attrs={"rows": 2}) for name in ("training", "lifestyle", "notes")
         }

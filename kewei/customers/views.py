@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kewei.core.form_views import form_page
 from kewei.customers import forms, selectors, services
 from kewei.customers.models import Customer, CustomerProfile, FamilyMember, SavedSearch
 from kewei.customers.panels import panels_for
@@ -27,16 +28,6 @@ from kewei.organisation.models import Staff
 
 VIEW = "customers.view_customer"
 CHANGE = "customers.change_customer"
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        for problem in error.messages:
-            form.add_error(None, problem)
 
 
 def _by_number(number: str) -> Customer | None:
@@ -122,26 +113,22 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     return redirect(run)
 
 
-def _form_data(form: forms.CustomerForm) -> dict:
-    data = dict(form.cleaned_data)
-    data["vip_flag"] = bool(data.get("vip_flag"))
-    data["aum"] = data.get("aum") if data.get("aum") is not None else Decimal("0")
-    return data
-
-
-def _save_customer(request, form, customer=None):
-    cleaned, errors = clean_customer(_form_data(form), departments={}, managers={})
-    for error in errors:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    if cleaned is None:
-        return None
-    try:
-        if customer is None:
-            return services.customer_create(actor=request.user, data=cleaned)
-        return services.customer_update(actor=request.user, customer=customer, data=cleaned)
-    except ValidationError as error:
-        _add_errors(form, error)
-        return None
+def _save_customer(user, data: dict, customer: Customer | None = None) -> Customer:
+    """Validate with the rules every entry path shares, then call the service."""
+    data = {
+        **data,
+        "vip_flag": bool(data.get("vip_flag")),
+        "aum": data["aum"] if data.get("aum") is not None else Decimal("0"),
+    }
+    cleaned, errors = clean_customer(data, departments={}, managers={})
+    if errors:
+        problems: dict[str, list[str]] = {}
+        for error in errors:
+            problems.setdefault(error.field, []).append(error.message)
+        raise ValidationError(problems)
+    if customer is None:
+        return services.customer_create(actor=user, data=cleaned)
+    return services.customer_update(actor=user, customer=customer, data=cleaned)
 
 
 @permission_required("customers.add_customer", raise_exception=True)
@@ -149,12 +136,15 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     form = forms.CustomerForm(
         request.POST or None, initial={"department": request.user.department_id}
     )
-    if request.method == "POST" and form.is_valid():
-        customer = _save_customer(request, form)
-        if customer is not None:
-            messages.success(request, _("已建档：%(c)s。") % {"c": customer})
-            return redirect(customer)
-    return render(request, "customers/form.html", {"form": form, "title": _("新建客户")})
+    return form_page(
+        request,
+        form,
+        save=lambda data: _save_customer(request.user, data),
+        done=lambda customer: customer,
+        message=lambda customer: _("已建档：%(c)s。") % {"c": customer},
+        title=_("新建客户"),
+        cancel_url=reverse("customers:customer_search"),
+    )
 
 
 @permission_required(CHANGE, raise_exception=True)
@@ -174,15 +164,14 @@ def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
         "aum": customer.aum,
         "source": customer.source,
     }
-    form = forms.CustomerForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if _save_customer(request, form, customer) is not None:
-            messages.success(request, _("客户信息已保存。"))
-            return redirect(customer)
-    return render(
+    return form_page(
         request,
-        "customers/form.html",
-        {"form": form, "title": _("修改客户：%(c)s") % {"c": customer}, "object": customer},
+        forms.CustomerForm(request.POST or None, initial=initial),
+        save=lambda data: _save_customer(request.user, data, customer),
+        done=lambda customer: customer,
+        message=_("客户信息已保存。"),
+        title=_("修改客户：%(c)s") % {"c": customer},
+        cancel_url=customer.get_absolute_url(),
     )
 
 
@@ -230,17 +219,16 @@ def customer_profile(request: HttpRequest, pk: int) -> HttpResponse:
     profile = CustomerProfile.objects.filter(customer=customer).first() or CustomerProfile(
         customer=customer
     )
-    form = forms.ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
-        from kewei.customers.services import profile_update
-
-        profile_update(actor=request.user, customer=customer, values=form.cleaned_data)
-        messages.success(request, _("客户档案已保存。"))
-        return redirect(customer)
-    return render(
+    return form_page(
         request,
-        "customers/form.html",
-        {"form": form, "title": _("客户档案：%(c)s") % {"c": customer}, "object": customer},
+        forms.ProfileForm(request.POST or None, instance=profile),
+        save=lambda data: services.profile_update(
+            actor=request.user, customer=customer, values=data
+        ),
+        done=lambda _result: customer,
+        message=_("客户档案已保存。"),
+        title=_("客户档案：%(c)s") % {"c": customer},
+        cancel_url=customer.get_absolute_url(),
     )
 
 
@@ -362,26 +350,18 @@ def consent_update(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("customers.assign_customer", raise_exception=True)
 def customer_assign(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    form = forms.AssignForm(
-        request.POST or None, initial={"manager": customer.responsible_manager_id}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.customer_assign(
-                actor=request.user,
-                customer=customer,
-                manager=form.cleaned_data["manager"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("客户经理已更新。"))
-            return redirect(customer)
-    return render(
+    return form_page(
         request,
-        "customers/form.html",
-        {"form": form, "title": _("分配客户经理：%(c)s") % {"c": customer}, "object": customer},
+        forms.AssignForm(
+            request.POST or None, initial={"manager": customer.responsible_manager_id}
+        ),
+        save=lambda data: services.customer_assign(
+            actor=request.user, customer=customer, manager=data["manager"], reason=data["reason"]
+        ),
+        done=lambda customer: customer,
+        message=_("客户经理已更新。"),
+        title=_("分配客户经理：%(c)s") % {"c": customer},
+        cancel_url=customer.get_absolute_url(),
     )
 
 

@@ -9,17 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kewei.core.form_views import form_page
 from kewei.organisation import forms, selectors, services
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.roles import Role
-
-
-def _form_error(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
 
 
 @permission_required("organisation.view_department", raise_exception=True)
@@ -55,65 +52,48 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("organisation.add_department", raise_exception=True)
 def department_create(request: HttpRequest) -> HttpResponse:
-    form = forms.DepartmentCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            department = services.department_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("已新建机构 %(name)s。") % {"name": department})
-            return redirect("organisation:department_detail", pk=department.pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {"form": form, "title": _("新建机构"), "back": "organisation:department_list"},
+        forms.DepartmentCreateForm(request.POST or None),
+        save=lambda data: services.department_create(actor=request.user, **data),
+        done=lambda department: department,
+        message=lambda department: _("已新建机构 %(name)s。") % {"name": department},
+        title=_("新建机构"),
+        cancel_url=reverse("organisation:department_list"),
     )
 
 
 @permission_required("organisation.change_department", raise_exception=True)
 def department_rename(request: HttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(Department, pk=pk)
-    form = forms.DepartmentRenameForm(request.POST or None, initial={"name": department.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_rename(
-                actor=request.user, department=department, name=form.cleaned_data["name"]
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("机构名称已修改。"))
-            return redirect("organisation:department_detail", pk=department.pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {"form": form, "title": _("修改机构名称：%(d)s") % {"d": department}, "object": department},
+        forms.DepartmentRenameForm(request.POST or None, initial={"name": department.name}),
+        save=lambda data: services.department_rename(
+            actor=request.user, department=department, name=data["name"]
+        ),
+        done=lambda department: department,
+        message=_("机构名称已修改。"),
+        title=_("修改机构名称：%(d)s") % {"d": department},
+        cancel_url=department.get_absolute_url(),
     )
 
 
 @permission_required("organisation.change_department", raise_exception=True)
 def department_move(request: HttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(Department, pk=pk)
-    form = forms.DepartmentMoveForm(
-        request.POST or None, initial={"new_parent": department.parent_id}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_move(
-                actor=request.user,
-                department=department,
-                new_parent=form.cleaned_data["new_parent"],
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("已调整上级机构。"))
-            return redirect("organisation:department_detail", pk=department.pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {"form": form, "title": _("调整上级机构：%(d)s") % {"d": department}, "object": department},
+        forms.DepartmentMoveForm(
+            request.POST or None, initial={"new_parent": department.parent_id}
+        ),
+        save=lambda data: services.department_move(
+            actor=request.user, department=department, new_parent=data["new_parent"]
+        ),
+        done=lambda department: department,
+        message=_("已调整上级机构。"),
+        title=_("调整上级机构：%(d)s") % {"d": department},
+        cancel_url=department.get_absolute_url(),
     )
 
 
@@ -172,29 +152,26 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("organisation.add_staff", raise_exception=True)
 def staff_create(request: HttpRequest) -> HttpResponse:
-    form = forms.StaffCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            staff = services.staff_create(
-                actor=request.user,
-                username=data["username"],
-                employee_number=data["employee_number"],
-                full_name=data["full_name"],
-                department=data["department"],
-                roles=data["roles"],
-                password=data["password1"],
-                work_phone=data["work_phone"],
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("已新建用户 %(s)s。") % {"s": staff})
-            return redirect("organisation:staff_detail", pk=staff.pk)
-    return render(
+    def save(data):
+        return services.staff_create(
+            actor=request.user,
+            username=data["username"],
+            employee_number=data["employee_number"],
+            full_name=data["full_name"],
+            department=data["department"],
+            roles=data["roles"],
+            password=data["password1"],
+            work_phone=data["work_phone"],
+        )
+
+    return form_page(
         request,
-        "form_page.html",
-        {"form": form, "title": _("新建用户"), "back": "organisation:staff_list"},
+        forms.StaffCreateForm(request.POST or None),
+        save=save,
+        done=lambda staff: staff,
+        message=lambda staff: _("已新建用户 %(s)s。") % {"s": staff},
+        title=_("新建用户"),
+        cancel_url=reverse("organisation:staff_list"),
     )
 
 
@@ -208,40 +185,30 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
         "work_phone": staff.work_phone,
         "is_active": staff.is_active,
     }
-    form = forms.StaffUpdateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_update(actor=request.user, staff=staff, **form.cleaned_data)
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("用户信息已保存。"))
-            return redirect("organisation:staff_detail", pk=staff.pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {"form": form, "title": _("修改用户：%(s)s") % {"s": staff}, "object": staff},
+        forms.StaffUpdateForm(request.POST or None, initial=initial),
+        save=lambda data: services.staff_update(actor=request.user, staff=staff, **data),
+        done=lambda staff: staff,
+        message=_("用户信息已保存。"),
+        title=_("修改用户：%(s)s") % {"s": staff},
+        cancel_url=staff.get_absolute_url(),
     )
 
 
 @permission_required("organisation.change_staff", raise_exception=True)
 def staff_password(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(Staff, pk=pk)
-    form = forms.StaffPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_set_password(
-                actor=request.user, staff=staff, password=form.cleaned_data["password1"]
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("密码已重置。"))
-            return redirect("organisation:staff_detail", pk=staff.pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {"form": form, "title": _("重置密码：%(s)s") % {"s": staff}, "object": staff},
+        forms.StaffPasswordForm(request.POST or None),
+        save=lambda data: services.staff_set_password(
+            actor=request.user, staff=staff, password=data["password1"]
+        ),
+        done=lambda staff: staff,
+        message=_("密码已重置。"),
+        title=_("重置密码：%(s)s") % {"s": staff},
+        cancel_url=staff.get_absolute_url(),
     )
 
 
