@@ -85,8 +85,12 @@ class ResidentId:
     gender: str
 
 
+_DIGIT_WEIGHTS = [{str(d): d * w for d in range(10)} for w in WEIGHTS]
+
+
 def check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    # A table lookup per position: this runs for every row of a million-row import.
+    total = sum(table[digit] for table, digit in zip(_DIGIT_WEIGHTS, first17, strict=True))
     return CHECK_CHARACTERS[total % 11]
 
 

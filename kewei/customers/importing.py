@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import multiprocessing
 import re
 import zipfile
 from collections.abc import Iterator
@@ -46,6 +47,8 @@ from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_custome
 from kewei.organisation.models import Department, Staff
 
 CHUNK = 5000
+# Files this large are prepared by two worker processes beside the writing one.
+PARALLEL_FROM_ROWS = 20_000
 
 # Header names a bank's files use, Chinese and English, for each field.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -215,6 +218,63 @@ def count_rows(path: Path) -> int:
     return sum(1 for row in rows if any(cell not in (None, "") for cell in row))
 
 
+@dataclass
+class Prepared:
+    """One valid row, checked and turned into what the database needs. Built by
+    :func:`prepare_rows`, which may run in a worker process (no database access)."""
+
+    row: int
+    key: str  # id type and blind index: the identity the row is matched by
+    data: CustomerData  # department and manager replaced by their ids
+    department_id: int
+    manager_id: int | None
+    insert: tuple  # INSERT_COLUMNS, with the customer number still open
+    changes: dict  # the audit diff of a creation, without the customer number
+
+
+# Set by the importer before it starts worker processes, which inherit it (fork).
+_context: dict[str, Any] = {}
+
+
+def prepare_rows(batch: list[tuple[int, list[Any]]]) -> list[Prepared | tuple[int, list]]:
+    """Validate and prepare rows: CPU work only (checksums, encryption, blind indexes,
+    pinyin, audit diffs), so that it can run beside the database writes."""
+    columns, departments, managers = (
+        _context["columns"],
+        _context["departments"],
+        _context["managers"],
+    )
+    default_source = _context["default_source"]
+    now = _context["now"]
+    prepared: list[Prepared | tuple[int, list]] = []
+    for number, row in batch:
+        raw = {name: row[i] if i < len(row) else None for i, name in columns.items()}
+        data, errors = clean_customer(raw, departments=departments, managers=managers)
+        if errors:
+            prepared.append((number, [(e.field, e.message) for e in errors]))
+            continue
+        if default_source:
+            data.source = default_source
+        index = make_identity_index(data.id_type, data.id_number)
+        manager_id = data.responsible_manager.pk if data.responsible_manager else None
+        department_id = data.department.pk
+        insert = insert_row(data, number="", manager_id=manager_id, now=now, index=index)
+        changes = created_changes(data, number="", manager_id=manager_id)
+        data.department = data.responsible_manager = None  # ids travel, instances do not
+        prepared.append(
+            Prepared(
+                row=number,
+                key=f"{data.id_type}:{index}",
+                data=data,
+                department_id=department_id,
+                manager_id=manager_id,
+                insert=insert,
+                changes=changes,
+            )
+        )
+    return prepared
+
+
 class _Importer:
     def __init__(self, *, actor, dry_run: bool, progress: Progress) -> None:
         self.actor = actor
@@ -225,12 +285,14 @@ class _Importer:
         self.departments = {
             d.code: d for d in Department.objects.unrestricted().filter(is_active=True)
         }
+        self.departments_by_id = {d.pk: d for d in self.departments.values()}
         self.managers: dict[str, Staff] = {}
         for staff in Staff.objects.unrestricted().filter(is_active=True):
             self.managers[staff.employee_number] = staff
             self.managers[staff.username] = staff
+        self.managers_by_id = {s.pk: s for s in self.managers.values()}
         self.seen: dict[str, int] = {}
-        self.audit_rows: list[AuditEvent] = []
+        self.now = timezone.now()
         self.actor_id = getattr(actor, "pk", None)
         self.actor_label = (
             f"{actor.get_full_name()}（{actor.get_username()}）"
@@ -242,49 +304,64 @@ class _Importer:
         label = str(FIELD_LABELS.get(field_name, field_name))
         self.result.errors.append(RowError(row=row, column=label, reason=reason))
 
-    def run(self, columns: dict[int, str], rows: Iterator[list[Any]]) -> ImportResult:
-        chunk: list[tuple[int, CustomerData]] = []
+    def batches(self, rows: Iterator[list[Any]]) -> Iterator[list[tuple[int, list[Any]]]]:
+        batch: list[tuple[int, list[Any]]] = []
         for number, row in enumerate(rows, start=2):
             if not any(cell not in (None, "") for cell in row):
                 continue
-            raw = {name: row[i] if i < len(row) else None for i, name in columns.items()}
-            data, errors = clean_customer(raw, departments=self.departments, managers=self.managers)
-            if errors:
-                self.result.rejected += 1
-                for error in errors:
-                    self.reject(number, error.field, error.message)
-                self.progress.advance()
-                continue
-            if data.source == InformationSource.COUNTER and "source" not in columns.values():
-                data.source = InformationSource.IMPORT
-            chunk.append((number, data))
-            if len(chunk) >= CHUNK:
-                self.write_chunk(chunk)
-                chunk = []
-        if chunk:
-            self.write_chunk(chunk)
+            batch.append((number, row))
+            if len(batch) >= CHUNK:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def run(
+        self, columns: dict[int, str], rows: Iterator[list[Any]], workers: int = 1
+    ) -> ImportResult:
+        _context.update(
+            columns=columns,
+            departments=self.departments,
+            managers=self.managers,
+            now=self.now,
+            default_source="" if "source" in columns.values() else InformationSource.IMPORT,
+        )
+        if workers > 1:
+            # Worker processes validate and encrypt the next batches while this process
+            # writes the previous ones; they never touch the database.
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for prepared in pool.imap(prepare_rows, self.batches(rows)):
+                    self.write_chunk(prepared)
+        else:
+            for batch in self.batches(rows):
+                self.write_chunk(prepare_rows(batch))
         return self.result
 
-    def write_chunk(self, chunk: list[tuple[int, CustomerData]]) -> None:
-        keyed: list[tuple[int, CustomerData, str]] = []
-        for number, data in chunk:
-            index = make_identity_index(data.id_type, data.id_number)
-            key = f"{data.id_type}:{index}"
-            if key in self.seen:
+    def write_chunk(self, prepared: list[Prepared | tuple[int, list]]) -> None:
+        keyed: list[Prepared] = []
+        for item in prepared:
+            if isinstance(item, tuple):
+                number, errors = item
+                self.result.rejected += 1
+                for field_name, message in errors:
+                    self.reject(number, field_name, message)
+                self.progress.advance()
+                continue
+            if item.key in self.seen:
                 self.result.rejected += 1
                 self.reject(
-                    number,
+                    item.row,
                     "id_number",
-                    _("与第 %(row)d 行的证件号码重复") % {"row": self.seen[key]},
+                    _("与第 %(row)d 行的证件号码重复") % {"row": self.seen[item.key]},
                 )
                 self.progress.advance()
                 continue
-            self.seen[key] = number
-            keyed.append((number, data, index))
+            self.seen[item.key] = item.row
+            keyed.append(item)
         existing = {
-            (c.id_type, c.id_number_index): c
+            f"{c.id_type}:{c.id_number_index}": c
             for c in Customer.objects.unrestricted().filter(
-                id_number_index__in=[index for _n, _d, index in keyed]
+                id_number_index__in=[item.key.split(":", 1)[1] for item in keyed]
             )
         }
         visible = None
@@ -295,21 +372,24 @@ class _Importer:
                 .filter(pk__in=[c.pk for c in existing.values()])
                 .values_list("pk", flat=True)
             )
-        creates: list[Customer] = []
+        creates: list[Prepared] = []
         updates: list[tuple[Customer, dict, dict]] = []
-        for number, data, index in keyed:
-            current = existing.get((data.id_type, index))
+        for item in keyed:
+            current = existing.get(item.key)
             if current is None:
-                creates.append(data)
+                creates.append(item)
             elif visible is not None and current.pk not in visible:
                 self.result.rejected += 1
                 self.reject(
-                    number,
+                    item.row,
                     "id_number",
                     _("该客户（%(number)s）不在您的数据权限范围内")
                     % {"number": current.customer_number},
                 )
             else:
+                data = item.data
+                data.department = self.departments_by_id[item.department_id]
+                data.responsible_manager = self.managers_by_id.get(item.manager_id)
                 before, unchanged = snapshot(current, CUSTOMER_FIELDS), comparable(current)
                 apply_data(current, data)  # the customer number never changes
                 if comparable(current) == unchanged:
@@ -323,28 +403,24 @@ class _Importer:
             self.insert(creates)
             self.update(updates)
 
-    def insert(self, creates: list[CustomerData]) -> None:
+    def insert(self, creates: list[Prepared]) -> None:
         """New customers as plain rows (bulk_insert), with assignments and audit events."""
         if not creates:
             return
-        now = timezone.now()
-        numbers = iter(customer_number_block(sum(1 for d in creates if not d.customer_number)))
-        for data in creates:
-            data.customer_number = data.customer_number or next(numbers)
+        numbers = iter(
+            customer_number_block(sum(1 for item in creates if not item.data.customer_number))
+        )
+        for item in creates:
+            item.data.customer_number = item.data.customer_number or next(numbers)
         bulk_insert(
             Customer,
             INSERT_COLUMNS,
-            (
-                insert_row(
-                    d, number=d.customer_number, manager_id=_pk(d.responsible_manager), now=now
-                )
-                for d in creates
-            ),
+            ((item.data.customer_number, *item.insert[1:]) for item in creates),
             prepared=ENCRYPTED_COLUMNS,
         )
         ids = dict(
             Customer.objects.unrestricted()
-            .filter(customer_number__in=[d.customer_number for d in creates])
+            .filter(customer_number__in=[item.data.customer_number for item in creates])
             .values_list("customer_number", "pk")
         )
         reason = _("批量导入")
@@ -352,30 +428,32 @@ class _Importer:
             CustomerAssignment,
             ["customer_id", "manager_id", "started_at", "assigned_by_id", "reason"],
             (
-                (ids[d.customer_number], d.responsible_manager.pk, now, self.actor_id, reason)
-                for d in creates
-                if d.responsible_manager is not None
+                (ids[item.data.customer_number], item.manager_id, self.now, self.actor_id, reason)
+                for item in creates
+                if item.manager_id is not None
             ),
         )
+        created = {"before": None}
         self.audit(
-            now,
+            self.now,
             (
                 (
-                    ids[d.customer_number],
-                    f"{d.name}（{d.customer_number}）",
+                    ids[item.data.customer_number],
+                    f"{item.data.name}（{item.data.customer_number}）",
                     "customers.customer.create",
-                    created_changes(
-                        d, number=d.customer_number, manager_id=_pk(d.responsible_manager)
-                    ),
+                    {
+                        **item.changes,
+                        "customer_number": {**created, "after": item.data.customer_number},
+                    },
                 )
-                for d in creates
+                for item in creates
             ),
         )
 
     def update(self, updates: list[tuple[Customer, dict, dict]]) -> None:
         if not updates:
             return
-        now = timezone.now()
+        now = self.now
         for customer, _before, _after in updates:
             customer.updated_at = now
         fields = [
@@ -444,17 +522,29 @@ def _pk(instance) -> int | None:
 
 
 def import_customers(
-    path: Path, *, actor=None, dry_run: bool = False, progress: Progress | None = None
+    path: Path,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ImportResult:
-    """Import a file; raises :class:`ImportFileError` when the file itself is unusable."""
+    """Import a file; raises :class:`ImportFileError` when the file itself is unusable.
+
+    ``workers``: processes that prepare rows beside the writing one; by default two for
+    large files where the platform can fork, none otherwise.
+    """
     progress = progress or SilentProgress()
     path = Path(path)
     total = count_rows(path)
+    if workers is None:
+        can_fork = "fork" in multiprocessing.get_all_start_methods()
+        workers = 2 if can_fork and total >= PARALLEL_FROM_ROWS else 1
     columns, rows = read_rows(path)
     progress.start(total, _("导入客户"))
     importer = _Importer(actor=actor, dry_run=dry_run, progress=progress)
     with transaction.atomic():
-        result = importer.run(columns, rows)
+        result = importer.run(columns, rows, workers=workers)
         if not dry_run:
             audit_record(
                 actor=actor,

@@ -126,7 +126,9 @@ INSERT_COLUMNS = (
 ENCRYPTED_COLUMNS = ("id_number", "mobile", "address")
 
 
-def insert_row(data: CustomerData, *, number: str, manager_id: int | None, now) -> tuple:
+def insert_row(
+    data: CustomerData, *, number: str, manager_id: int | None, now, index: str | None = None
+) -> tuple:
     """The row of a new customer for :func:`kewei.core.bulk.bulk_insert` (INSERT_COLUMNS),
     with personal fields encrypted and the derived columns computed: what
     :func:`apply_data` does for one model instance, for a million rows."""
