@@ -363,13 +363,12 @@ def book_transfer(
         note=reason,
     )
     scope = current_scope()
-    if (
-        scope is not None
-        and Customer.objects.unrestricted()
-        .filter(pk__in=moved)
-        .exclude(pk__in=Customer.objects.restrict(scope).filter(pk__in=moved).values("pk"))
-        .exists()
-    ):
+    still_visible = (
+        Customer.objects.unrestricted().restrict(scope).filter(pk__in=moved).count()
+        if scope is not None
+        else len(moved)
+    )
+    if still_visible != len(moved):
         raise PermissionDenied(_("移交后部分客户将超出您的数据权限范围。"))
     return {target: len(ids) for target, ids in by_target.items()}
 

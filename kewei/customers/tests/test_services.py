@@ -273,3 +273,12 @@ def test_no_authentication_data_is_stored_anywhere():
         and (m._meta.app_label, m._meta.model_name, f.name) not in allowed
     ]
     assert offenders == []
+
+
+def test_book_transfer_out_of_the_actors_scope_is_rolled_back(bank):
+    with scope_activated(data_scope_for(bank.supervisor_a1)), pytest.raises(PermissionDenied):
+        services.book_transfer(actor=bank.supervisor_a1, from_manager=bank.manager_a1,
+                               to_managers=[bank.manager_b1], reason="调岗")
+    bank.customer_a1.refresh_from_db()
+    assert bank.customer_a1.responsible_manager_id == bank.manager_a1.pk
+    assert not AuditEvent.objects.filter(action="customers.book.transfer").exists()
