@@ -14,6 +14,7 @@ from kewei.customers.models import (
     InformationSource,
     RelationshipKind,
 )
+from kewei.customers.selectors import customer_department_paths
 from kewei.customers.services import PROFILE_FIELDS
 from kewei.organisation.forms import DepartmentChoiceField
 from kewei.organisation.models import Department, Staff
@@ -32,21 +33,6 @@ class StaffChoiceField(forms.ModelChoiceField):
 class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Staff) -> str:
         return staff_label(obj)
-
-
-def customer_department_paths() -> tuple[str, ...]:
-    """The department subtrees whose customers the current user looks after: their
-    customer scope, or their own department for a customer manager (their book)."""
-    from kewei.core.scope import current_scope
-
-    scope = current_scope()
-    if scope is None or scope.system:
-        return ("/",)
-    paths = scope.customer_subtrees
-    if scope.customer_book and scope.staff_id is not None:
-        own = Staff.objects.unrestricted().select_related("department").get(pk=scope.staff_id)
-        paths = (*paths, own.department.path)
-    return paths
 
 
 def _under(paths: tuple[str, ...], field: str):

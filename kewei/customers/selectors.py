@@ -22,7 +22,11 @@ from kewei.customers.models import (
     Customer,
     CustomerStatus,
 )
-from kewei.customers.services import identity_index, mobile_index
+from kewei.customers.services import (  # noqa: F401  (re-exported for pages)
+    customer_department_paths,
+    identity_index,
+    mobile_index,
+)
 
 SORTS = {
     "name": ("name_pinyin", "pk"),

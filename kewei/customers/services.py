@@ -210,6 +210,28 @@ def duplicate_message(existing: Customer) -> str:
     }
 
 
+def customer_department_paths() -> tuple[str, ...]:
+    """The department subtrees whose customers the current user looks after: their
+    customer scope, or their own department for a customer manager (their book)."""
+    scope = current_scope()
+    if scope is None or scope.system:
+        return ("/",)
+    paths = scope.customer_subtrees
+    if scope.customer_book and scope.staff_id is not None:
+        own = Staff.objects.unrestricted().select_related("department").get(pk=scope.staff_id)
+        paths = (*paths, own.department.path)
+    return paths
+
+
+def _ensure_manager_in_reach(manager: Staff) -> None:
+    """Customers go only to staff of the departments whose customers the user looks after."""
+    if not any(manager.department.path.startswith(p) for p in customer_department_paths()):
+        raise CustomerError(
+            _("%(staff)s 不在您负责的机构范围内，不能接收客户。") % {"staff": manager},
+            code="target_out_of_scope",
+        )
+
+
 def _ensure_in_scope(customer: Customer) -> None:
     scope = current_scope()
     if scope is not None and not customer.in_scope(scope):
@@ -284,6 +306,8 @@ def customer_assign(
         raise CustomerError(
             _("贵宾客户必须有客户经理（人户合一），不能取消分配。"), code="vip_needs_manager"
         )
+    if manager is not None:
+        _ensure_manager_in_reach(manager)
     if manager is not None and not manager.is_active:
         raise CustomerError(
             _("%(staff)s 已离职，不能分配客户。") % {"staff": manager}, code="manager_inactive"
@@ -336,6 +360,7 @@ def book_transfer(
             raise CustomerError(
                 _("%(staff)s 已离职，不能接收客户。") % {"staff": manager}, code="manager_inactive"
             )
+        _ensure_manager_in_reach(manager)
     plan = book_transfer_plan(from_manager=from_manager, to_managers=to_managers)
     by_target: dict[int, list[int]] = {}
     for customer_id, target in plan:

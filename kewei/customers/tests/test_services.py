@@ -275,10 +275,20 @@ def test_no_authentication_data_is_stored_anywhere():
     assert offenders == []
 
 
-def test_book_transfer_out_of_the_actors_scope_is_rolled_back(bank):
-    with scope_activated(data_scope_for(bank.supervisor_a1)), pytest.raises(PermissionDenied):
-        services.book_transfer(actor=bank.supervisor_a1, from_manager=bank.manager_a1,
-                               to_managers=[bank.manager_b1], reason="调岗")
+def test_customers_go_only_to_staff_within_reach(bank):
+    with scope_activated(data_scope_for(bank.supervisor_a1)):
+        with pytest.raises(services.CustomerError) as error:
+            services.book_transfer(
+                actor=bank.supervisor_a1,
+                from_manager=bank.manager_a1,
+                to_managers=[bank.manager_b1],
+                reason="调岗",
+            )
+        assert error.value.code == "target_out_of_scope"
+        with pytest.raises(services.CustomerError):
+            services.customer_assign(
+                actor=bank.supervisor_a1, customer=bank.customer_a1, manager=bank.manager_b1
+            )
     bank.customer_a1.refresh_from_db()
     assert bank.customer_a1.responsible_manager_id == bank.manager_a1.pk
     assert not AuditEvent.objects.filter(action="customers.book.transfer").exists()
