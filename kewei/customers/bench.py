@@ -116,8 +116,7 @@ def _typical_queries(rng: random.Random):
     "customers.search", description="客户搜索（计数 + 首页 50 条） / search: count and first page"
 )
 def search_workload(scale: int) -> Measured:
-    from django.core.paginator import Paginator
-
+    from kewei.core.pagination import CappedPaginator
     from kewei.core.scope import scope_activated
     from kewei.customers.selectors import CustomerQuery, customer_search
     from kewei.organisation.selectors import data_scope_for
@@ -130,7 +129,7 @@ def search_workload(scale: int) -> Measured:
             query = CustomerQuery.from_params(params)
             started = time.perf_counter()
             with scope_activated(data_scope_for(staff)):
-                page = Paginator(customer_search(query), 50).get_page(1)
+                page = CappedPaginator(customer_search(query), 50).get_page(1)
                 list(page.object_list)
             timings.append((time.perf_counter() - started) * 1000)
     return Measured(rows=len(timings), seconds=sum(timings) / 1000, figures=_percentiles(timings))

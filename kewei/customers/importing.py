@@ -16,6 +16,7 @@ import io
 import multiprocessing
 import re
 import zipfile
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,10 +329,16 @@ class _Importer:
         )
         if workers > 1:
             # Worker processes validate and encrypt the next batches while this process
-            # writes the previous ones; they never touch the database.
+            # writes the previous ones; they never touch the database. At most a few
+            # batches wait, so memory stays flat however large the file.
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for prepared in pool.imap(prepare_rows, self.batches(rows)):
-                    self.write_chunk(prepared)
+                pending: deque = deque()
+                for batch in self.batches(rows):
+                    pending.append(pool.apply_async(prepare_rows, (batch,)))
+                    if len(pending) > 2 * workers:
+                        self.write_chunk(pending.popleft().get())
+                while pending:
+                    self.write_chunk(pending.popleft().get())
         else:
             for batch in self.batches(rows):
                 self.write_chunk(prepare_rows(batch))

@@ -69,7 +69,7 @@ class Customer(ScopedModel):
     """
 
     customer_number = models.CharField(_("客户号"), max_length=20, unique=True)
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
     name_pinyin = models.CharField(_("姓名拼音"), max_length=120, db_index=True)
     name_initials = models.CharField(_("拼音首字母"), max_length=30, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.core.form_views import form_page
+from kewei.core.pagination import CappedPaginator
 from kewei.customers import forms, selectors, services
 from kewei.customers.models import Customer, CustomerProfile, FamilyMember, SavedSearch
 from kewei.customers.panels import panels_for
@@ -39,7 +39,9 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     query = selectors.CustomerQuery.from_params(request.GET)
     page = None
     if not query.is_empty() or request.GET.get("all") == "1":
-        page = Paginator(selectors.customer_search(query), 50).get_page(request.GET.get("page"))
+        page = CappedPaginator(selectors.customer_search(query), 50).get_page(
+            request.GET.get("page")
+        )
     params = request.GET.copy()
     params.pop("page", None)
     return render(

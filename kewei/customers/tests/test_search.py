@@ -105,3 +105,11 @@ def test_search_page_query_count_does_not_grow(client, bank, django_assert_max_n
         response = client.get("/customers/?text=zhang")
     assert response.status_code == 200
     assert response.content.decode().count("/customers/") >= 31
+
+
+def test_counts_stop_at_the_cap(bank, client):
+    from kewei.core.pagination import CappedPaginator
+
+    paginator = CappedPaginator(Customer.objects.order_by("pk"), 1, cap=2)
+    assert paginator.count == 3 and paginator.capped
+    assert CappedPaginator(Customer.objects.order_by("pk"), 1, cap=5).count == 3
