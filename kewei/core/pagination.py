@@ -19,8 +19,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # COUNT over a LIMIT subquery: the database stops after cap + 1 rows.
-        return self.object_list[: self.cap + 1].count()
+        # COUNT over a LIMIT subquery, without the ordering (which would sort every
+        # matching row first): the database stops after cap + 1 rows.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

@@ -17,13 +17,21 @@ from kewei.customers.identity import Gender, IdType
 
 
 def customer_scope_q(scope: DataScope, prefix: str = "") -> Q:
-    """Customers visible in ``scope``; ``prefix`` reaches them from a related model."""
+    """Customers visible in ``scope``; ``prefix`` reaches them from a related model.
+
+    The department subtrees are resolved to a list of ids first: ``department_id IN
+    (1, 2, 3)`` lets the database combine the department index with the other filters,
+    where a subquery on paths would be checked row by row.
+    """
     from kewei.organisation.models import Department
 
     visible = NOTHING
-    for path in scope.customer_subtrees:
-        departments = Department.objects.unrestricted().filter(path__startswith=path)
-        visible |= Q(**{f"{prefix}department_id__in": departments.values("id")})
+    if scope.customer_subtrees:
+        subtrees = NOTHING
+        for path in scope.customer_subtrees:
+            subtrees |= Q(path__startswith=path)
+        ids = list(Department.objects.unrestricted().filter(subtrees).values_list("id", flat=True))
+        visible |= Q(**{f"{prefix}department_id__in": ids})
     if scope.customer_book and scope.staff_id is not None:
         visible |= Q(**{f"{prefix}responsible_manager_id": scope.staff_id})
     return visible
@@ -151,8 +159,9 @@ class Customer(ScopedModel):
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
         constraints = [
+            # The blind index leads: exact search looks it up without knowing the type.
             models.UniqueConstraint(
-                fields=["id_type", "id_number_index"], name="customer_unique_identity"
+                fields=["id_number_index", "id_type"], name="customer_unique_identity"
             ),
             models.CheckConstraint(condition=Q(aum__gte=0), name="customer_aum_not_negative"),
         ]

@@ -21,6 +21,7 @@ from kewei.customers.models import (
     ConsentChannel,
     Customer,
     CustomerStatus,
+    Tag,
 )
 from kewei.customers.services import (  # noqa: F401  (re-exported for pages)
     customer_department_paths,
@@ -166,9 +167,13 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
         customers = customers.filter(aum__lte=query.aum_max_wan * TEN_THOUSAND)
     if query.birth_month:
         customers = customers.filter(birth_month=query.birth_month)
-    for tag in query.tags:
-        tagged = Customer.tags.through.objects.filter(tag__name=tag).values("customer_id")
-        customers = customers.filter(pk__in=tagged)
+    if query.tags:
+        tag_ids = dict(Tag.objects.filter(name__in=query.tags).values_list("name", "pk"))
+        if len(tag_ids) < len(set(query.tags)):
+            return customers.none()  # an unknown tag matches nobody
+        for tag_id in tag_ids.values():
+            tagged = Customer.tags.through.objects.filter(tag_id=tag_id).values("customer_id")
+            customers = customers.filter(pk__in=tagged)
     if query.vip is not None:
         customers = customers.filter(vip_flag=query.vip)
     return customers.order_by(*SORTS[query.sort])
