@@ -94,7 +94,7 @@ def blind_index(normalised_value: str | None, purpose: str) -> str | None:
         return None
     key = _index_key(settings.BLIND_INDEX_KEY)
     message = f"{purpose}\x00{normalised_value}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def reencrypt(token: str | None) -> str | None:

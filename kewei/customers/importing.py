@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import multiprocessing
 import re
 import zipfile
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +46,6 @@ from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_custome
 from kewei.organisation.models import Department, Staff
 
 CHUNK = 5000
-# Files this large are prepared by two worker processes beside the writing one.
-PARALLEL_FROM_ROWS = 20_000
 
 # Header names a bank's files use, Chinese and English, for each field.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -221,59 +217,15 @@ def count_rows(path: Path) -> int:
 
 @dataclass
 class Prepared:
-    """One valid row, checked and turned into what the database needs. Built by
-    :func:`prepare_rows`, which may run in a worker process (no database access)."""
+    """One valid row, checked and turned into what the database needs (by
+    ``_Importer.prepare``, which does no database access)."""
 
     row: int
     key: str  # id type and blind index: the identity the row is matched by
-    data: CustomerData  # department and manager replaced by their ids
-    department_id: int
+    data: CustomerData
     manager_id: int | None
     insert: tuple  # INSERT_COLUMNS, with the customer number still open
     changes: dict  # the audit diff of a creation, without the customer number
-
-
-# Set by the importer before it starts worker processes, which inherit it (fork).
-_context: dict[str, Any] = {}
-
-
-def prepare_rows(batch: list[tuple[int, list[Any]]]) -> list[Prepared | tuple[int, list]]:
-    """Validate and prepare rows: CPU work only (checksums, encryption, blind indexes,
-    pinyin, audit diffs), so that it can run beside the database writes."""
-    columns, departments, managers = (
-        _context["columns"],
-        _context["departments"],
-        _context["managers"],
-    )
-    default_source = _context["default_source"]
-    now = _context["now"]
-    prepared: list[Prepared | tuple[int, list]] = []
-    for number, row in batch:
-        raw = {name: row[i] if i < len(row) else None for i, name in columns.items()}
-        data, errors = clean_customer(raw, departments=departments, managers=managers)
-        if errors:
-            prepared.append((number, [(e.field, e.message) for e in errors]))
-            continue
-        if default_source:
-            data.source = default_source
-        index = make_identity_index(data.id_type, data.id_number)
-        manager_id = data.responsible_manager.pk if data.responsible_manager else None
-        department_id = data.department.pk
-        insert = insert_row(data, number="", manager_id=manager_id, now=now, index=index)
-        changes = created_changes(data, number="", manager_id=manager_id)
-        data.department = data.responsible_manager = None  # ids travel, instances do not
-        prepared.append(
-            Prepared(
-                row=number,
-                key=f"{data.id_type}:{index}",
-                data=data,
-                department_id=department_id,
-                manager_id=manager_id,
-                insert=insert,
-                changes=changes,
-            )
-        )
-    return prepared
 
 
 class _Importer:
@@ -286,12 +238,10 @@ class _Importer:
         self.departments = {
             d.code: d for d in Department.objects.unrestricted().filter(is_active=True)
         }
-        self.departments_by_id = {d.pk: d for d in self.departments.values()}
         self.managers: dict[str, Staff] = {}
         for staff in Staff.objects.unrestricted().filter(is_active=True):
             self.managers[staff.employee_number] = staff
             self.managers[staff.username] = staff
-        self.managers_by_id = {s.pk: s for s in self.managers.values()}
         self.seen: dict[str, int] = {}
         self.now = timezone.now()
         self.actor_id = getattr(actor, "pk", None)
@@ -317,31 +267,40 @@ class _Importer:
         if batch:
             yield batch
 
-    def run(
-        self, columns: dict[int, str], rows: Iterator[list[Any]], workers: int = 1
-    ) -> ImportResult:
-        _context.update(
-            columns=columns,
-            departments=self.departments,
-            managers=self.managers,
-            now=self.now,
-            default_source="" if "source" in columns.values() else InformationSource.IMPORT,
-        )
-        if workers > 1:
-            # Worker processes validate and encrypt the next batches while this process
-            # writes the previous ones; they never touch the database. At most a few
-            # batches wait, so memory stays flat however large the file.
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pending: deque = deque()
-                for batch in self.batches(rows):
-                    pending.append(pool.apply_async(prepare_rows, (batch,)))
-                    if len(pending) > 2 * workers:
-                        self.write_chunk(pending.popleft().get())
-                while pending:
-                    self.write_chunk(pending.popleft().get())
-        else:
-            for batch in self.batches(rows):
-                self.write_chunk(prepare_rows(batch))
+    def prepare(self, batch: list[tuple[int, list[Any]]]) -> list[Prepared | tuple[int, list]]:
+        """Validate and prepare rows: checksums, encryption, blind indexes, pinyin and
+        audit diffs, with no database access. A rejected row is ``(row, errors)``."""
+        prepared: list[Prepared | tuple[int, list]] = []
+        for number, row in batch:
+            raw = {name: row[i] if i < len(row) else None for i, name in self.columns.items()}
+            data, errors = clean_customer(raw, departments=self.departments, managers=self.managers)
+            if errors:
+                prepared.append((number, [(e.field, e.message) for e in errors]))
+                continue
+            if self.default_source:
+                data.source = self.default_source
+            index = make_identity_index(data.id_type, data.id_number)
+            manager_id = data.responsible_manager.pk if data.responsible_manager else None
+            prepared.append(
+                Prepared(
+                    row=number,
+                    key=f"{data.id_type}:{index}",
+                    data=data,
+                    manager_id=manager_id,
+                    insert=insert_row(
+                        data, number="", manager_id=manager_id, now=self.now, index=index
+                    ),
+                    changes=created_changes(data, number="", manager_id=manager_id),
+                )
+            )
+        return prepared
+
+    def run(self, columns: dict[int, str], rows: Iterator[list[Any]]) -> ImportResult:
+        self.columns = columns
+        # Without a source column, rows are recorded as coming from a bulk import.
+        self.default_source = "" if "source" in columns.values() else InformationSource.IMPORT
+        for batch in self.batches(rows):
+            self.write_chunk(self.prepare(batch))
         return self.result
 
     def write_chunk(self, prepared: list[Prepared | tuple[int, list]]) -> None:
@@ -395,8 +354,6 @@ class _Importer:
                 )
             else:
                 data = item.data
-                data.department = self.departments_by_id[item.department_id]
-                data.responsible_manager = self.managers_by_id.get(item.manager_id)
                 before, unchanged = snapshot(current, CUSTOMER_FIELDS), comparable(current)
                 apply_data(current, data)  # the customer number never changes
                 if comparable(current) == unchanged:
@@ -534,24 +491,16 @@ def import_customers(
     actor=None,
     dry_run: bool = False,
     progress: Progress | None = None,
-    workers: int | None = None,
 ) -> ImportResult:
-    """Import a file; raises :class:`ImportFileError` when the file itself is unusable.
-
-    ``workers``: processes that prepare rows beside the writing one; by default two for
-    large files where the platform can fork, none otherwise.
-    """
+    """Import a file; raises :class:`ImportFileError` when the file itself is unusable."""
     progress = progress or SilentProgress()
     path = Path(path)
     total = count_rows(path)
-    if workers is None:
-        can_fork = "fork" in multiprocessing.get_all_start_methods()
-        workers = 2 if can_fork and total >= PARALLEL_FROM_ROWS else 1
     columns, rows = read_rows(path)
     progress.start(total, _("导入客户"))
     importer = _Importer(actor=actor, dry_run=dry_run, progress=progress)
     with transaction.atomic():
-        result = importer.run(columns, rows, workers=workers)
+        result = importer.run(columns, rows)
         if not dry_run:
             audit_record(
                 actor=actor,

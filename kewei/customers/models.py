@@ -96,6 +96,7 @@ class Customer(ScopedModel):
         verbose_name=_("归属网点"),
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,  # served by the (department, status) index
     )
     responsible_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,7 +111,7 @@ class Customer(ScopedModel):
         default=False,
         help_text=_("在客户分级上线前，由人工标记贵宾；贵宾必须有客户经理。"),
     )
-    tier = models.CharField(_("客户等级"), max_length=30, blank=True, db_index=True)
+    tier = models.CharField(_("客户等级"), max_length=30, blank=True)
     aum = models.DecimalField(
         _("金融资产"), max_digits=18, decimal_places=2, default=0, db_index=True
     )
@@ -136,7 +137,6 @@ class Customer(ScopedModel):
         max_length=10,
         choices=CustomerStatus.choices,
         default=CustomerStatus.ACTIVE,
-        db_index=True,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -145,6 +145,7 @@ class Customer(ScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_records",
+        db_index=False,  # rarely followed backwards; every insert would pay for it
     )
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)

@@ -163,29 +163,26 @@ def insert_row(
 
 def created_changes(data: CustomerData, *, number: str, manager_id: int | None) -> dict:
     """The audit diff of a new customer, built from the data: what
-    ``diff(None, snapshot(customer, CUSTOMER_FIELDS))`` gives, without a model instance."""
+    ``diff(None, snapshot(customer, CUSTOMER_FIELDS))`` gives, without a model instance
+    (keys in the same sorted order)."""
     masks = Customer.audit_masks
-    values = {
-        "customer_number": number,
-        "name": data.name,
-        "gender": data.gender,
-        "id_type": data.id_type,
-        "id_number": masks["id_number"](data.id_number),
-        "birthday": data.birthday.isoformat(),
-        "mobile": masks["mobile"](data.mobile),
-        "address": masks["address"](data.address),
-        "department": data.department.pk,
-        "responsible_manager": manager_id,
-        "vip_flag": data.vip_flag,
-        "aum": str(data.aum),
-        "source": data.source,
-        "status": CustomerStatus.ACTIVE.value,
-    }
-    return {
-        name: {"before": None, "after": value}
-        for name, value in sorted(values.items())
-        if value is not None
-    }
+    values = (
+        ("address", masks["address"](data.address)),
+        ("aum", str(data.aum)),
+        ("birthday", data.birthday.isoformat()),
+        ("customer_number", number),
+        ("department", data.department.pk),
+        ("gender", data.gender),
+        ("id_number", masks["id_number"](data.id_number)),
+        ("id_type", data.id_type),
+        ("mobile", masks["mobile"](data.mobile)),
+        ("name", data.name),
+        ("responsible_manager", manager_id),
+        ("source", data.source),
+        ("status", "active"),
+        ("vip_flag", data.vip_flag),
+    )
+    return {name: {"before": None, "after": value} for name, value in values if value is not None}
 
 
 def existing_identity(id_type: str, id_number: str, exclude_pk: int | None = None):

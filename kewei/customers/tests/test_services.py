@@ -292,3 +292,25 @@ def test_customers_go_only_to_staff_within_reach(bank):
     bank.customer_a1.refresh_from_db()
     assert bank.customer_a1.responsible_manager_id == bank.manager_a1.pk
     assert not AuditEvent.objects.filter(action="customers.book.transfer").exists()
+
+
+def test_bulk_created_changes_equal_the_snapshot_diff(bank):
+    # The import builds creation diffs without model instances; they must read the same.
+    from kewei.audit.services import diff, snapshot
+
+    customer = bank.customer_a1
+    data = factories.customer_data(
+        id_number=customer.id_number,
+        name=customer.name,
+        mobile=customer.mobile,
+        address=customer.address,
+        department=customer.department,
+        responsible_manager=customer.responsible_manager,
+        aum=customer.aum,
+        source=customer.source,
+    )
+    expected = diff(None, snapshot(customer, services.CUSTOMER_FIELDS))
+    built = services.created_changes(
+        data, number=customer.customer_number, manager_id=customer.responsible_manager_id
+    )
+    assert list(built.items()) == list(expected.items())
