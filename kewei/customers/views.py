@@ -3,6 +3,7 @@ one outside the user's scope answers 404 on every page here."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -329,8 +330,6 @@ def referral_add(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(CHANGE, raise_exception=True)
 def tags_update(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(customer, data):
-        import re
-
         services.tags_set(
             actor=request.user, customer=customer, names=re.split(r"[,，、\s]+", data["tags"])
         )

@@ -95,3 +95,30 @@ def test_phone_layout_folds_the_menu(live_server, browser, bank):
     page.click(".nav-toggle-label")
     assert page.locator(".mainnav").is_visible()
     context.close()
+
+
+def test_find_a_customer_and_reveal_a_mobile_with_a_reason(live_server, browser, bank):
+    from kewei.audit.models import AuditEvent
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "manager_a1")
+    page.fill("#id_password", PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    # search by pinyin initials; only the manager's own book answers
+    page.goto(f"{live_server.url}/customers/?text=zs")
+    page.click("table.table tbody tr td a")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("张三")
+    masked = page.locator("#reveal-mobile").inner_text()
+    assert "****" in masked
+    # reveal through htmx: the value appears in place and the reveal is audited
+    page.click("#reveal-mobile ~ details summary")
+    page.fill("#reveal-mobile ~ details input[name=reason]", "电话回访")
+    page.click("#reveal-mobile ~ details button")
+    page.wait_for_function("!document.querySelector('#reveal-mobile').innerText.includes('*')")
+    assert page.locator("#reveal-mobile").inner_text().strip() == bank.customer_a1.mobile
+    assert AuditEvent.objects.filter(
+        action="customers.customer.reveal", actor_id=bank.manager_a1.pk, note="电话回访"
+    ).exists()
