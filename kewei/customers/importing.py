@@ -243,6 +243,7 @@ class _Importer:
             self.managers[staff.employee_number] = staff
             self.managers[staff.username] = staff
         self.seen: dict[str, int] = {}
+        self.numbers_seen: set[str] = set()
         self.now = timezone.now()
         self.actor_id = getattr(actor, "pk", None)
         self.actor_label = (
@@ -361,11 +362,38 @@ class _Importer:
                 else:
                     updates.append((current, before, snapshot(current, CUSTOMER_FIELDS)))
             self.progress.advance()
+        creates = self.refuse_taken_numbers(creates)
         self.result.imported += len(creates)
         self.result.updated += len(updates)
         if not self.dry_run:
             self.insert(creates)
             self.update(updates)
+
+    def refuse_taken_numbers(self, creates: list[Prepared]) -> list[Prepared]:
+        """A customer number given in the file must be new (to the bank and to the file)."""
+        given = [item.data.customer_number for item in creates if item.data.customer_number]
+        if not given:
+            return creates
+        taken = set(
+            Customer.objects.unrestricted()
+            .filter(customer_number__in=given)
+            .values_list("customer_number", flat=True)
+        )
+        kept = []
+        for item in creates:
+            number = item.data.customer_number
+            if number and (number in taken or number in self.numbers_seen):
+                self.result.rejected += 1
+                self.reject(
+                    item.row,
+                    "customer_number",
+                    _("客户号 %(number)s 已被其他客户使用") % {"number": number},
+                )
+                continue
+            if number:
+                self.numbers_seen.add(number)
+            kept.append(item)
+        return kept
 
     def insert(self, creates: list[Prepared]) -> None:
         """New customers as plain rows (bulk_insert), with assignments and audit events."""

@@ -88,6 +88,9 @@ def import_customers_job(
 ) -> JobOutcome:
     path = settings.MEDIA_ROOT / file
     result = import_customers(path, actor=actor, dry_run=dry_run, progress=progress)
+    if not dry_run:
+        # The upload holds personal data in clear: it goes once its rows are in the archive.
+        path.unlink(missing_ok=True)
     report = None
     if result.errors:
         report = settings.MEDIA_ROOT / "imports" / f"{Path(file).stem}-report.csv"

@@ -288,6 +288,10 @@ def clean_customer(
         else:
             fail("source", _("未知的信息来源“%(value)s”") % {"value": source})
 
+    customer_number = _text(raw.get("customer_number")).upper()
+    if customer_number and not re.fullmatch(r"[A-Z0-9]{1,20}", customer_number):
+        fail("customer_number", _("客户号应为 1–20 位字母或数字"))
+
     if errors:
         return None, errors
     return CustomerData(
@@ -303,5 +307,5 @@ def clean_customer(
         vip_flag=vip_flag,
         aum=aum,
         source=source,
-        customer_number=_text(raw.get("customer_number")),
+        customer_number=customer_number,
     ), []

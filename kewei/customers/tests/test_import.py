@@ -252,3 +252,66 @@ def test_page_previews_then_imports(client, bank, tmp_path, django_capture_on_co
         ).count()
         == 2
     )
+
+
+def test_customer_numbers_from_the_file_must_be_new(bank, tmp_path):
+    header = ["客户号", *HEADER_ZH]
+    rows = [
+        [bank.customer_b1.customer_number, *_rows(bank)[0]],
+        ["K0001", *_rows(bank)[1]],
+        [
+            "K0001",
+            "吴四",
+            "身份证",
+            resident_id("19880808", 303),
+            "男",
+            "13900000004",
+            "北京市西城区",
+            "110101",
+            "",
+            "",
+        ],
+        [
+            "K-2",
+            "郑十",
+            "身份证",
+            resident_id("19880909", 404),
+            "女",
+            "13900000009",
+            "北京市西城区",
+            "110101",
+            "",
+            "",
+        ],
+    ]
+    result = import_customers(_csv(tmp_path / "n.csv", header, rows, "utf-8"))
+    assert (result.imported, result.rejected) == (1, 3)
+    assert {(e.row, e.column) for e in result.errors} == {
+        (2, "客户号"),
+        (4, "客户号"),
+        (5, "客户号"),
+    }
+    assert Customer.objects.get(customer_number="K0001").name == "钱二"
+
+
+def test_confirmed_upload_is_deleted(bank, settings, tmp_path, django_capture_on_commit_callbacks):
+    from kewei.jobs.services import job_start
+
+    upload = settings.MEDIA_ROOT / "imports" / "u.csv"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    _csv(upload, HEADER_ZH, _rows(bank)[:1], "utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        job_start(
+            actor=bank.head_a1,
+            kind="customers.import",
+            params={"file": "imports/u.csv", "dry_run": True},
+        )
+    assert upload.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        job_start(
+            actor=bank.head_a1,
+            kind="customers.import",
+            params={"file": "imports/u.csv", "dry_run": False},
+        )
+    assert not upload.exists()
+    assert Customer.objects.filter(name="赵一").exists()
