@@ -315,3 +315,20 @@ def test_confirmed_upload_is_deleted(bank, settings, tmp_path, django_capture_on
         )
     assert not upload.exists()
     assert Customer.objects.filter(name="赵一").exists()
+
+
+def test_stale_uploads_are_pruned(settings):
+    import os
+    import time
+
+    folder = settings.MEDIA_ROOT / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / "old.csv", folder / "fresh.csv"
+    old.write_text("x")
+    fresh.write_text("y")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    out = StringIO()
+    call_command("prune_imports", hours=24, stdout=out)
+    assert not old.exists() and fresh.exists()
+    assert "removed 1" in out.getvalue()
