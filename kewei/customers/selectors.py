@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 
 from kewei.audit.models import AuditEvent
 from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
@@ -114,6 +115,19 @@ class CustomerQuery:
         return not {k: v for k, v in self.to_params().items() if k != "sort"}
 
 
+def _prefix(field: str, value: str) -> Q:
+    """Values of ``field`` that start with ``value``, in a form the field's index serves.
+
+    PostgreSQL answers ``LIKE 'x%'`` from its pattern index. SQLite's LIKE ignores ASCII
+    case and so cannot use an ordinary index; there the prefix is a range, which under
+    SQLite's binary collation is exactly the same set of values.
+    """
+    if connection.vendor == "sqlite":
+        upper = value[:-1] + chr(ord(value[-1]) + 1)
+        return Q(**{f"{field}__gte": value, f"{field}__lt": upper})
+    return Q(**{f"{field}__startswith": value})
+
+
 def _text_filter(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]:
     compact = re.sub(r"[\s-]+", "", text)
     upper = compact.upper()
@@ -134,11 +148,9 @@ def _text_filter(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]
         return customers.filter(customer_number=upper)
     if re.fullmatch(r"[A-Za-z]+", compact):
         lowered = compact.lower()
-        return customers.filter(name_initials__startswith=lowered) | customers.filter(
-            name_pinyin__startswith=lowered
-        )
+        return customers.filter(_prefix("name_initials", lowered) | _prefix("name_pinyin", lowered))
     # A Chinese name is searched from its beginning (surname first), which an index serves.
-    return customers.filter(name__startswith=compact)
+    return customers.filter(_prefix("name", compact))
 
 
 def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
