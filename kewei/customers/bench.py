@@ -24,8 +24,10 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 def _write_import_file(path: Path, rows: int) -> None:
-    """New customers (Tianjin area codes, which the demo seeder does not use)."""
+    """New customers with realistic names (Tianjin area codes, which the demo seeder does
+    not use), so searches after the import see a bank's usual name distribution."""
     from kewei.customers.identity import check_character
+    from kewei.demo.names import person_name
     from kewei.organisation.models import Department, DepartmentLevel
 
     outlets = list(
@@ -47,7 +49,7 @@ def _write_import_file(path: Path, rows: int) -> None:
             first17 = f"12010{1 + district % 9}{birthday}{sequence:03d}"
             writer.writerow(
                 [
-                    "测试" + "一二三四五六七八九十"[index % 10],
+                    person_name(rng),
                     "身份证",
                     first17 + check_character(first17),
                     f"13{rng.randrange(10**9):09d}",
