@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kewei.testing.pgserver import PostgresUnavailable, temporary_postgres
+from kewei.testing.pgserver import PRODUCTION_MEMORY, PostgresUnavailable, temporary_postgres
 
 
 def _kewei(*args: str, env: dict[str, str]) -> None:
@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
         )
     if "postgresql" in engines:
         try:
-            with temporary_postgres() as url:
+            with temporary_postgres(PRODUCTION_MEMORY) as url:
                 _suite(
                     {**os.environ, "KEWEI_VAR_DIR": str(var), "KEWEI_DATABASE_URL": url},
                     passthrough,
