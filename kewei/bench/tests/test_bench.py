@@ -10,15 +10,17 @@ from kewei.bench.registry import Measured
 
 
 def _workload(scale):
-    return Measured(rows=scale, result={"blocks": [len(bytearray(scale * 1024))]})
+    block = bytearray(scale * 1024 * 1024)  # touch scale MiB
+    return Measured(rows=scale, result={"blocks": [len(block)]})
 
 
-def test_isolated_run_reports_rows_result_and_memory():
-    run = run_isolated(_workload, 2048)
-    assert run.rows == 2048
-    assert run.result == {"blocks": [2048 * 1024]}
-    assert run.peak_rss_mb > 2  # the child really allocated ~2 MB on top of the app
-    assert run.seconds >= 0
+def test_isolated_run_reports_rows_result_and_the_workloads_own_memory():
+    small = run_isolated(_workload, 1)
+    large = run_isolated(_workload, 200)
+    assert (large.rows, large.result) == (200, {"blocks": [200 * 1024 * 1024]})
+    # The child's peak, measured by the kernel, grows with what the workload allocated.
+    assert large.peak_rss_mb - small.peak_rss_mb > 150
+    assert large.seconds >= 0
 
 
 def test_failure_in_the_child_is_reported():
