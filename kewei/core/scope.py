@@ -17,8 +17,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Self
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,11 @@ class ScopedModel(models.Model):
     def in_scope(self, scope: DataScope) -> bool:
         """Re-check, inside a transaction after a write, that the row is still visible."""
         return type(self).objects.unrestricted().restrict(scope).filter(pk=self.pk).exists()
+
+    def ensure_still_visible(self) -> None:
+        """After a write, inside its transaction: the actor must still see what they
+        changed (a write that moves a row out of the actor's scope is refused, and the
+        transaction rolls back). Outside a request or job there is nothing to check."""
+        scope = current_scope()
+        if scope is not None and not self.in_scope(scope):
+            raise PermissionDenied(_("该操作会使对象超出您的数据权限范围。"))

@@ -229,12 +229,6 @@ def _ensure_manager_in_reach(manager: Staff) -> None:
         )
 
 
-def _ensure_in_scope(customer: Customer) -> None:
-    scope = current_scope()
-    if scope is not None and not customer.in_scope(scope):
-        raise PermissionDenied(_("该操作会使客户超出您的数据权限范围。"))
-
-
 def _open_assignment(customer: Customer, manager: Staff | None, actor, reason: str) -> None:
     now = timezone.now()
     CustomerAssignment.objects.unrestricted().filter(
@@ -262,7 +256,7 @@ def customer_create(*, actor, data: CustomerData) -> Customer:
         subject=customer,
         after=snapshot(customer, CUSTOMER_FIELDS),
     )
-    _ensure_in_scope(customer)
+    customer.ensure_still_visible()
     return customer
 
 
@@ -289,7 +283,7 @@ def customer_update(*, actor, customer: Customer, data: CustomerData) -> Custome
         before=before,
         after=after,
     )
-    _ensure_in_scope(customer)
+    customer.ensure_still_visible()
     return customer
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -16,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
-from kewei.core.scope import ScopedModel, current_scope
 from kewei.organisation.closure import closure_blockers
 from kewei.organisation.errors import OrganisationError
 from kewei.organisation.models import Department, DepartmentLevel, Staff
@@ -31,13 +29,6 @@ STAFF_FIELDS = (
     "work_phone",
     "is_active",
 )
-
-
-def _ensure_still_in_scope(instance: ScopedModel) -> None:
-    """After a write, inside its transaction: the actor must still see what they changed."""
-    scope = current_scope()
-    if scope is not None and not instance.in_scope(scope):
-        raise PermissionDenied(_("该操作会使对象超出您的数据权限范围。"))
 
 
 def _check_parent(level: int, parent: Department | None) -> None:
@@ -89,7 +80,7 @@ def department_create(
         subject=department,
         after=snapshot(department, DEPARTMENT_FIELDS),
     )
-    _ensure_still_in_scope(department)
+    department.ensure_still_visible()
     return department
 
 
@@ -142,7 +133,7 @@ def department_move(
         before=before,
         after=snapshot(department, DEPARTMENT_FIELDS),
     )
-    _ensure_still_in_scope(department)
+    department.ensure_still_visible()
     return department
 
 
@@ -243,7 +234,7 @@ def staff_create(
         subject=staff,
         after=_staff_snapshot(staff),
     )
-    _ensure_still_in_scope(staff)
+    staff.ensure_still_visible()
     return staff
 
 
@@ -278,7 +269,7 @@ def staff_update(
         before=before,
         after=_staff_snapshot(staff),
     )
-    _ensure_still_in_scope(staff)
+    staff.ensure_still_visible()
     return staff
 
 
