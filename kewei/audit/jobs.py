@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
 from kewei.audit.selectors import audit_search
-from kewei.audit.services import audit_record
-from kewei.core.xlsx import write_xlsx
+from kewei.jobs.exports import xlsx_export
 from kewei.jobs.registry import JobOutcome, register_job
 
 
@@ -28,10 +26,6 @@ def audit_export(
         date_from=dt.date.fromisoformat(date_from) if date_from else None,
         date_to=dt.date.fromisoformat(date_to) if date_to else None,
     )
-    total = events.count()
-    progress.start(total, _("导出审计日志"))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    path = settings.MEDIA_ROOT / "exports" / f"audit-{stamp}-{actor.pk}.xlsx"
     headers = [
         _("时间"),
         _("操作人"),
@@ -59,22 +53,21 @@ def audit_export(
         )
         for e in events.iterator(chunk_size=2000)
     )
-    written = write_xlsx(path, _("审计日志"), headers, rows, on_row=progress.advance)
-    audit_record(
+    return xlsx_export(
         actor=actor,
-        action="audit.export",
-        note=json.dumps(
-            {
-                "person": person,
-                "subject": subject,
-                "action": action,
-                "date_from": date_from,
-                "date_to": date_to,
-                "rows": written,
-            },
-            ensure_ascii=False,
-        ),
+        progress=progress,
+        name="audit",
+        sheet_title=_("审计日志"),
+        headers=headers,
+        rows=rows,
+        total=events.count(),
+        audit_action="audit.export",
+        audit_details={
+            "person": person,
+            "subject": subject,
+            "action": action,
+            "date_from": date_from,
+            "date_to": date_to,
+        },
+        summary=_("已导出 %(count)d 条审计记录。"),
     )
-    summary = _("已导出 %(count)d 条审计记录。") % {"count": written}
-    progress.finish(summary)
-    return JobOutcome(summary=summary, result_file=path)

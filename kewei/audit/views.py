@@ -26,15 +26,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(audit_search(**criteria), 50).get_page(request.GET.get("page"))
     for event in page:
         event.action_label = ACTION_LABELS.get(event.action, event.action)
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "audit/event_list.html",
         {
             "form": form,
             "page_obj": page,
-            "querystring_without_page": params.urlencode() + ("&" if params else ""),
         },
     )
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
-from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.services import audit_record
 from kewei.core.masking import mask_address, mask_id_number, mask_mobile
-from kewei.core.xlsx import write_xlsx
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.importing import import_customers, write_report
 from kewei.customers.selectors import CustomerQuery, customer_search
+from kewei.jobs.exports import xlsx_export
 from kewei.jobs.registry import JobOutcome, register_job
 
 
@@ -24,16 +20,9 @@ from kewei.jobs.registry import JobOutcome, register_job
 def export_customers(*, actor, progress, query: dict) -> JobOutcome:
     """The customers of a search, within the starter's scope, as XLSX. Personal fields
     are masked unless the starter may reveal them; the export itself is audited."""
-    params = QueryDict(mutable=True)
-    for key, value in query.items():
-        params.setlist(key, value if isinstance(value, list) else [value])
-    search = CustomerQuery.from_params(params)
+    search = CustomerQuery.from_params(query)
     customers = customer_search(search)
-    total = customers.count()
-    progress.start(total, _("导出客户"))
     reveal = actor.has_perm("customers.reveal_customer")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    path = settings.MEDIA_ROOT / "exports" / f"customers-{stamp}-{actor.pk}.xlsx"
     headers = [
         _("客户号"),
         _("姓名"),
@@ -49,37 +38,35 @@ def export_customers(*, actor, progress, query: dict) -> JobOutcome:
         _("金融资产（元）"),
     ]
     genders, id_types = dict(Gender.choices), dict(IdType.choices)
-
-    def rows():
-        for c in customers.iterator(chunk_size=2000):
-            yield (
-                c.customer_number,
-                c.name,
-                str(genders.get(c.gender, "")),
-                str(id_types.get(c.id_type, "")),
-                c.id_number if reveal else mask_id_number(c.id_number),
-                c.birthday.isoformat(),
-                c.mobile if reveal else mask_mobile(c.mobile),
-                c.address if reveal else (c.address_district or mask_address(c.address)),
-                c.department.name,
-                c.responsible_manager.full_name if c.responsible_manager else "",
-                c.tier,
-                float(c.aum),
-            )
-
-    written = write_xlsx(path, _("客户"), headers, rows(), on_row=progress.advance)
-    audit_record(
-        actor=actor,
-        action="customers.export",
-        note=json.dumps(
-            {"query": search.to_params(), "rows": written, "unmasked": reveal},
-            ensure_ascii=False,
-            default=str,
-        ),
+    rows = (
+        (
+            c.customer_number,
+            c.name,
+            str(genders.get(c.gender, "")),
+            str(id_types.get(c.id_type, "")),
+            c.id_number if reveal else mask_id_number(c.id_number),
+            c.birthday.isoformat(),
+            c.mobile if reveal else mask_mobile(c.mobile),
+            c.address if reveal else (c.address_district or mask_address(c.address)),
+            c.department.name,
+            c.responsible_manager.full_name if c.responsible_manager else "",
+            c.tier,
+            c.aum,  # Decimal, stored as a number: never through float
+        )
+        for c in customers.iterator(chunk_size=2000)
     )
-    summary = _("已导出 %(count)d 名客户。") % {"count": written}
-    progress.finish(summary)
-    return JobOutcome(summary=summary, result_file=path, data={"rows": written})
+    return xlsx_export(
+        actor=actor,
+        progress=progress,
+        name="customers",
+        sheet_title=_("客户"),
+        headers=headers,
+        rows=rows,
+        total=customers.count(),
+        audit_action="customers.export",
+        audit_details={"query": search.to_params(), "unmasked": reveal},
+        summary=_("已导出 %(count)d 名客户。"),
+    )
 
 
 @register_job("customers.import", gettext_lazy("导入客户"))

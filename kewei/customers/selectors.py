@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
@@ -110,6 +111,10 @@ class CustomerQuery:
                 value = str(value)
             params[item.name] = value
         return params
+
+    def querystring(self) -> str:
+        """The query as URL parameters (for links to the search page)."""
+        return urlencode(self.to_params(), doseq=True)
 
     def is_empty(self) -> bool:
         return not {k: v for k, v in self.to_params().items() if k != "sort"}

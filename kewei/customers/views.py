@@ -43,15 +43,12 @@ def customer_search(request: HttpRequest) -> HttpResponse:
         page = CappedPaginator(selectors.customer_search(query), 50).get_page(
             request.GET.get("page")
         )
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "customers/search.html",
         {
             "query": query,
             "page_obj": page,
-            "querystring_without_page": params.urlencode() + ("&" if params else ""),
             "saved_searches": SavedSearch.objects.select_related("owner"),
             "departments": forms.customer_departments(),
             "managers": forms.manager_choices(),
@@ -78,23 +75,14 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("查询已保存。"))
     else:
         messages.error(request, _("请填写查询名称。"))
-    return redirect(f"{reverse('customers:customer_search')}?{_encode(query)}")
-
-
-def _encode(query: selectors.CustomerQuery) -> str:
-    from django.http import QueryDict
-
-    params = QueryDict(mutable=True)
-    for key, value in query.to_params().items():
-        params.setlist(key, value if isinstance(value, list) else [value])
-    return params.urlencode()
+    return redirect(f"{reverse('customers:customer_search')}?{query.querystring()}")
 
 
 @permission_required(VIEW, raise_exception=True)
 def saved_search_open(request: HttpRequest, pk: int) -> HttpResponse:
     saved = get_object_or_404(SavedSearch, pk=pk)
     query = selectors.CustomerQuery.from_params(saved.params)
-    return redirect(f"{reverse('customers:customer_search')}?{_encode(query)}")
+    return redirect(f"{reverse('customers:customer_search')}?{query.querystring()}")
 
 
 @require_POST

@@ -122,8 +122,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         department=department, query=query, include_inactive=include_inactive
     )
     page = Paginator(staff, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "organisation/staff_list.html",
@@ -133,7 +131,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "department": department,
             "departments": selectors.department_tree().filter(is_active=True),
             "include_inactive": include_inactive,
-            "querystring_without_page": params.urlencode() + ("&" if params else ""),
             "role_labels": dict(Role.choices),
         },
     )

@@ -113,3 +113,15 @@ def test_counts_stop_at_the_cap(bank, client):
     paginator = CappedPaginator(Customer.objects.order_by("pk"), 1, cap=2)
     assert paginator.count == 3 and paginator.capped
     assert CappedPaginator(Customer.objects.order_by("pk"), 1, cap=5).count == 3
+
+
+def test_pages_link_to_the_next_page_keeping_the_filters(client, bank):
+    for index in range(51):
+        factories.customer(
+            department=bank.outlet_a1,
+            manager=bank.manager_a1,
+            id_number=factories.resident_id("19700101", index),
+        )
+    client.force_login(bank.manager_a1)
+    html = client.get("/customers/?text=zs&sort=name").content.decode()
+    assert 'href="?text=zs&amp;sort=name&amp;page=2"' in html
