@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.scope import subtree_q
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.models import (
     ConsentChannel,
@@ -13,8 +14,8 @@ from kewei.customers.models import (
     FamilyRelation,
     InformationSource,
     RelationshipKind,
+    customer_department_paths,
 )
-from kewei.customers.selectors import customer_department_paths
 from kewei.customers.services import PROFILE_FIELDS
 from kewei.organisation.forms import DepartmentChoiceField
 from kewei.organisation.models import Department, Staff
@@ -35,17 +36,11 @@ class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
         return staff_label(obj)
 
 
-def _under(paths: tuple[str, ...], field: str):
-    from kewei.core.scope import subtree_q
-
-    return subtree_q(field, paths)
-
-
 def customer_departments():
     """Active departments a customer of the user's scope can belong to."""
     return (
         Department.objects.unrestricted()
-        .filter(_under(customer_department_paths(), "path"), is_active=True)
+        .filter(subtree_q("path", customer_department_paths()), is_active=True)
         .order_by("path")
     )
 
@@ -56,7 +51,7 @@ def manager_choices():
     return (
         Staff.objects.unrestricted()
         .filter(
-            _under(customer_department_paths(), "department__path"),
+            subtree_q("department__path", customer_department_paths()),
             is_active=True,
             groups__name__in=[Role.CUSTOMER_MANAGER, Role.CM_SUPERVISOR, Role.OUTLET_HEAD],
         )
@@ -216,7 +211,7 @@ class BookTransferForm(forms.Form):
         has_book = Customer.objects.unrestricted().filter(responsible_manager=OuterRef("pk"))
         self.fields["from_manager"].queryset = (
             Staff.objects.unrestricted()
-            .filter(Exists(has_book), _under(customer_department_paths(), "department__path"))
+            .filter(Exists(has_book), subtree_q("department__path", customer_department_paths()))
             .select_related("department")
         )
         self.fields["to_managers"].queryset = choices

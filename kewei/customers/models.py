@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kewei.core.fields import EncryptedTextField
 from kewei.core.masking import mask_id_number, mask_mobile
-from kewei.core.scope import NOTHING, DataScope, ScopedModel
+from kewei.core.scope import NOTHING, DataScope, ScopedModel, current_scope
 from kewei.customers.identity import Gender, IdType
 
 
@@ -35,6 +35,21 @@ def customer_scope_q(scope: DataScope, prefix: str = "") -> Q:
     if scope.customer_book and scope.staff_id is not None:
         visible |= Q(**{f"{prefix}responsible_manager_id": scope.staff_id})
     return visible
+
+
+def customer_department_paths() -> tuple[str, ...]:
+    """The department subtrees whose customers the current user looks after: their
+    customer scope, or their own department for a customer manager (their book)."""
+    from kewei.organisation.models import Staff
+
+    scope = current_scope()
+    if scope is None or scope.system:
+        return ("/",)
+    paths = scope.customer_subtrees
+    if scope.customer_book and scope.staff_id is not None:
+        own = Staff.objects.unrestricted().select_related("department").get(pk=scope.staff_id)
+        paths = (*paths, own.department.path)
+    return paths
 
 
 class CustomerStatus(models.TextChoices):

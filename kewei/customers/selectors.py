@@ -25,11 +25,7 @@ from kewei.customers.models import (
     CustomerStatus,
     Tag,
 )
-from kewei.customers.services import (  # noqa: F401  (re-exported for pages)
-    customer_department_paths,
-    identity_index,
-    mobile_index,
-)
+from kewei.customers.services import identity_index, mobile_index
 
 SORTS = {
     "name": ("name_pinyin", "pk"),
@@ -198,16 +194,15 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
 
 def current_consents(customer: Customer) -> dict[str, bool]:
     """The consent in force per channel (the latest statement); no statement means no."""
-    latest = {}
-    for channel in ConsentChannel.values:
-        statement = (
-            Consent.objects.filter(customer=customer, channel=channel)
-            .order_by("-effective_at", "-pk")
-            .values_list("granted", flat=True)
-            .first()
-        )
-        latest[channel] = bool(statement)
-    return latest
+    latest: dict[str, bool] = {}
+    statements = (
+        Consent.objects.filter(customer=customer)
+        .order_by("channel", "-effective_at", "-pk")
+        .values_list("channel", "granted")
+    )
+    for channel, granted in statements:
+        latest.setdefault(channel, granted)
+    return {channel: latest.get(channel, False) for channel in ConsentChannel.values}
 
 
 def customers_with_consent(channel: str) -> QuerySet[Customer]:

@@ -29,6 +29,7 @@ from kewei.customers.models import (
     Referral,
     RelationshipKind,
     Tag,
+    customer_department_paths,
 )
 from kewei.customers.validation import CustomerData
 from kewei.organisation.models import Staff
@@ -205,19 +206,6 @@ def duplicate_message(existing: Customer) -> str:
         "number": existing.customer_number,
         "department": existing.department.name,
     }
-
-
-def customer_department_paths() -> tuple[str, ...]:
-    """The department subtrees whose customers the current user looks after: their
-    customer scope, or their own department for a customer manager (their book)."""
-    scope = current_scope()
-    if scope is None or scope.system:
-        return ("/",)
-    paths = scope.customer_subtrees
-    if scope.customer_book and scope.staff_id is not None:
-        own = Staff.objects.unrestricted().select_related("department").get(pk=scope.staff_id)
-        paths = (*paths, own.department.path)
-    return paths
 
 
 def _ensure_manager_in_reach(manager: Staff) -> None:

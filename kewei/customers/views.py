@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -416,13 +417,13 @@ def _preview(plan: list[tuple[int, int]]) -> list[dict]:
     staff = {s.pk: s for s in Staff.objects.unrestricted().filter(pk__in=by_manager)}
     rows = []
     for manager_id, ids in by_manager.items():
-        customers = Customer.objects.filter(pk__in=ids).order_by("-aum")
+        customers = Customer.objects.filter(pk__in=ids)
         rows.append(
             {
                 "manager": staff[manager_id],
                 "count": len(ids),
-                "aum": sum(c.aum for c in customers.only("aum")),
-                "sample": list(customers[:10]),
+                "aum": customers.aggregate(total=Sum("aum"))["total"] or 0,
+                "sample": list(customers.order_by("-aum")[:10]),
             }
         )
     return rows

@@ -105,3 +105,21 @@ def test_export_masks_unless_revealed_and_neutralises_formulas(
     assert revealed[1][7] == '\'=HYPERLINK("http://x")北京市'
     exports = AuditEvent.objects.filter(action="customers.export").order_by("pk")
     assert ['"unmasked": false' in e.note for e in exports] == [True, False]
+
+
+def test_book_transfer_preview_shows_counts_and_assets_before_anything_moves(client, bank):
+    client.force_login(bank.head_a1)
+    url = reverse("customers:book_transfer")
+    params = {
+        "from_manager": bank.manager_a1.pk,
+        "to_managers": [bank.supervisor_a1.pk],
+        "reason": "调岗",
+    }
+    html = client.get(url, params).content.decode()
+    assert bank.supervisor_a1.full_name in html and "确认移交" in html
+    assert "10,000.00 元" in html  # customer_a1's assets, summed in the database
+    bank.customer_a1.refresh_from_db()
+    assert bank.customer_a1.responsible_manager_id == bank.manager_a1.pk
+    client.post(url, {**params, "confirm": "True"})
+    bank.customer_a1.refresh_from_db()
+    assert bank.customer_a1.responsible_manager_id == bank.supervisor_a1.pk
