@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.conf import settings
+from django.utils import translation
+
 from kewei.core.request_context import client_ip_var, request_id_var
 from kewei.core.scope import DataScope, scope_activated
 
@@ -59,9 +62,6 @@ class ChineseFirstLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
-
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen not in dict(settings.LANGUAGES):
             chosen = settings.LANGUAGE_CODE

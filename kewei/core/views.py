@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
@@ -64,12 +65,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             own=True,
         )
         form.user.refresh_from_db()
-        from django.contrib.auth import update_session_auth_hash
-
         update_session_auth_hash(self.request, form.user)
         messages.success(self.request, _("密码已修改。"))
-        from django.shortcuts import redirect
-
         return redirect(self.success_url)
 
 

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from kewei.core.scope import subtree_q
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.models import (
     ConsentChannel,
+    Customer,
     CustomerProfile,
     FamilyRelation,
     InformationSource,
@@ -204,10 +206,6 @@ class BookTransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = manager_choices()
         # A book can be handed over by a manager who has left, too.
-        from django.db.models import Exists, OuterRef
-
-        from kewei.customers.models import Customer
-
         has_book = Customer.objects.unrestricted().filter(responsible_manager=OuterRef("pk"))
         self.fields["from_manager"].queryset = (
             Staff.objects.unrestricted()

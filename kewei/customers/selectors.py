@@ -26,6 +26,7 @@ from kewei.customers.models import (
     Tag,
 )
 from kewei.customers.services import identity_index, mobile_index
+from kewei.organisation.models import Department
 
 SORTS = {
     "name": ("name_pinyin", "pk"),
@@ -161,8 +162,6 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
     if query.text:
         customers = _text_filter(customers, query.text)
     if query.department:
-        from kewei.organisation.models import Department
-
         department = Department.objects.filter(pk=query.department).first()
         if department is None:
             return customers.none()

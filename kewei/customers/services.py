@@ -22,6 +22,7 @@ from kewei.customers.models import (
     ConsentChannel,
     Customer,
     CustomerAssignment,
+    CustomerProfile,
     CustomerRelationship,
     CustomerStatus,
     FamilyMember,
@@ -669,8 +670,6 @@ PROFILE_FIELDS = (
 
 @transaction.atomic
 def profile_update(*, actor, customer: Customer, values: dict) -> None:
-    from kewei.customers.models import CustomerProfile
-
     profile, _created = CustomerProfile.objects.unrestricted().get_or_create(customer=customer)
     before = snapshot(profile, PROFILE_FIELDS)
     for name in PROFILE_FIELDS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kewei.core.scope import DataScope
 from kewei.organisation.models import Department, Staff
@@ -62,8 +62,6 @@ def staff_list(
     if department is not None:
         staff = staff.filter(department__path__startswith=department.path)
     if query:
-        from django.db.models import Q
-
         staff = staff.filter(
             Q(full_name__icontains=query)
             | Q(username__icontains=query)
