@@ -61,3 +61,17 @@ def test_browser_language_does_not_override_chinese_default(client, bank):
     client.force_login(bank.admin)
     page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="zh-hans"' in page.content.decode()
+
+
+def test_translations_keep_the_placeholders_of_their_source():
+    # A translation that names other placeholders fails at run time in English only.
+    import re
+
+    placeholder = re.compile(r"%\((\w+)\)[sd]")
+    wrong = []
+    for entry in _catalogue():
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for text in translations:
+            if sorted(placeholder.findall(text)) != sorted(placeholder.findall(entry.msgid)):
+                wrong.append((entry.msgid, text))
+    assert wrong == []
