@@ -9,6 +9,7 @@ exactly as Django would store them.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -92,3 +93,32 @@ def bulk_insert(
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def bulk_insert_arrow(model: type[models.Model], table, *, using: str = "default") -> int:
+    """Insert an Apache Arrow table whose column names are the model's attnames. Values
+    must already be in database form (dates as ISO text, amounts as integers): on
+    PostgreSQL the table goes through ``COPY ... (FORMAT csv)`` as Arrow writes it, on
+    SQLite through ``executemany``."""
+    import pyarrow.csv as pacsv
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in table.column_names]
+    target = quote(model._meta.db_table)
+    column_sql = ", ".join(quote(f.column) for f in fields)
+    if table.num_rows == 0:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+            statement = f"COPY {target} ({column_sql}) FROM STDIN (FORMAT csv)"
+            with cursor.cursor.copy(statement) as copy:
+                copy.write(buffer.getvalue())
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {target} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
+            columns = [table.column(name).to_pylist() for name in table.column_names]
+            cursor.executemany(sql, list(zip(*columns, strict=True)))
+    return table.num_rows

@@ -37,6 +37,15 @@ def mask_address(value: str | None) -> str:
     return value[:6] + "****" if len(value) > 6 else "****"
 
 
+def mask_account_number(value: str | None) -> str:
+    """Keep the first 4 and last 4 characters: ``6222****1234`` (a card or account)."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "****" + value[-4:]
+
+
 def mask_secret(value: object) -> str:
     return "******" if value not in (None, "") else ""
 

@@ -10,6 +10,21 @@ CENT = Decimal("0.01")
 TEN_THOUSAND = Decimal(10000)
 
 
+def yuan(fen: int | None) -> Decimal | None:
+    """An amount stored in 分 (integer fen) as ``Decimal`` yuan: ``123456`` → ``1234.56``."""
+    if fen is None:
+        return None
+    return (Decimal(int(fen)) / 100).quantize(CENT)
+
+
+def fen(amount: Decimal | int | str) -> int:
+    """``Decimal`` yuan to integer 分, refusing fractions of a fen."""
+    value = Decimal(str(amount)) * 100
+    if value != value.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(value)
+
+
 def to_decimal(value: object) -> Decimal | None:
     if value is None or value == "":
         return None

@@ -131,6 +131,10 @@ class Customer(ScopedModel):
     aum = models.DecimalField(
         _("金融资产"), max_digits=18, decimal_places=2, default=0, db_index=True
     )
+    # Product coverage: distinct product categories held (from the daily feed's holdings).
+    product_categories = models.PositiveSmallIntegerField(
+        _("持有产品类别数"), default=0, db_default=0
+    )
     household = models.ForeignKey(
         Household,
         verbose_name=_("家庭"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kewei.organisation",
     "kewei.audit",
     "kewei.customers",
+    "kewei.products",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",
@@ -165,6 +166,8 @@ TASKS = {
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 KEWEI_BANK_NAME = env.string("KEWEI_BANK_NAME", "客维示范银行")
+# A single transaction at or above this amount (元) is a large fund movement (大额资金异动).
+KEWEI_LARGE_MOVEMENT_YUAN = env.integer("KEWEI_LARGE_MOVEMENT_YUAN", 100_000)
 
 LOGGING = {
     "version": 1,

@@ -185,3 +185,18 @@ def small_bank() -> SmallBank:
         id_number=resident_id("19751120", 33, area="310115"),
     )
     return bank
+
+
+def product(code: str, category: str, **overrides):
+    """A catalogue product; investment categories get a risk level unless given."""
+    from kewei.products.models import RISK_RATED_CATEGORIES
+    from kewei.products.services import ProductData, product_create
+
+    values = {
+        "code": code,
+        "name": overrides.pop("name", f"产品{code}"),
+        "category": category,
+        "risk_level": "R2" if category in RISK_RATED_CATEGORIES else "",
+    }
+    values.update(overrides)
+    return product_create(actor=None, data=ProductData(**values))

@@ -1,0 +1,681 @@
+"""Loading one day of the core system's feed (``kewei load_day``), set-based.
+
+Files are read and checked column-wise (:mod:`.reading`), the good rows are bulk-loaded
+into staging tables (``COPY`` on PostgreSQL), and each file is merged with a handful of
+SQL statements: no statement runs per row. Everything happens in one transaction: a
+day either loads (with its rejects reported) or leaves nothing behind.
+
+Balances are kept as intervals (:class:`~kewei.products.models.BalanceInterval`). A
+loaded day D sets every holding's balance for the days ``[D, N)``, where N is the next
+day already loaded (open-ended when D is the latest): the balance of a day is the one
+of the latest loaded day at or before it. So days load in any order, and loading a day
+again with the same files writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kewei.audit.services import audit_record
+from kewei.core.bulk import bulk_insert, bulk_insert_arrow
+from kewei.customers.importing import ImportFileError, import_customers
+from kewei.customers.models import Customer
+from kewei.engine import runner
+from kewei.engine.pipelines.assets import window_assets
+from kewei.engine.schemas import table as ibis_table
+from kewei.products.feed import format as spec
+from kewei.products.feed.reading import (
+    Checked,
+    FeedError,
+    Reject,
+    check,
+    manifest_sha256,
+    read_file,
+    read_manifest,
+)
+from kewei.products.models import (
+    AUM_CATEGORIES,
+    LOAN_CATEGORIES,
+    AssetsMonth,
+    BalanceInterval,
+    BusinessEvent,
+    FeedDay,
+    FeedReject,
+    Holding,
+    HoldingStatus,
+    Product,
+    StagedBalanceChange,
+    StagedCustomer,
+    StagedEvent,
+    StagedHolding,
+    StagedTransaction,
+    Transaction,
+)
+
+STAGING = (StagedHolding, StagedBalanceChange, StagedCustomer, StagedTransaction, StagedEvent)
+
+
+@dataclass
+class FileCounts:
+    loaded: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class DayResult:
+    day: dt.date
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(counts.rejected for counts in self.files.values())
+
+    def lines(self) -> list[str]:
+        return [
+            f"{name}: loaded {counts.loaded}, rejected {counts.rejected}"
+            for name, counts in self.files.items()
+        ]
+
+
+def _tables() -> dict[str, str]:
+    models = {
+        "customer": Customer,
+        "product": Product,
+        "holding": Holding,
+        "interval": BalanceInterval,
+        "transaction": Transaction,
+        "event": BusinessEvent,
+        "assets": AssetsMonth,
+        "staged_holding": StagedHolding,
+        "change": StagedBalanceChange,
+        "staged_customer": StagedCustomer,
+        "staged_transaction": StagedTransaction,
+        "staged_event": StagedEvent,
+    }
+    quote = connection.ops.quote_name
+    return {name: quote(model._meta.db_table) for name, model in models.items()}
+
+
+def _run(sql: str, params: dict | None = None) -> int:
+    """Run one statement; ``{name}`` in ``sql`` is a table (see :func:`_tables`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**_tables()), params or {})
+        return cursor.rowcount
+
+
+def _fetch(sql: str, params: dict | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**_tables()), params or {})
+        return cursor.fetchall()
+
+
+def _sql_rejects(file: str, sql: str, reason: str, params: dict | None = None) -> list[Reject]:
+    return [Reject(file, row, column, reason) for row, column in _fetch(sql, params)]
+
+
+def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
+    """Load the feed of ``day`` from ``directory``. Raises :class:`FeedError`, having
+    written nothing, when the manifest does not match the files."""
+    directory = Path(directory)
+    manifest = read_manifest(directory, day)
+    tables = {name: read_file(directory, manifest, name) for name in spec.FILES}
+    checked = {name: check(name, tables[name], day) for name in spec.COLUMNS}
+    result = DayResult(day=day)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One load at a time: the staging tables are shared.
+            _run("SELECT pg_advisory_xact_lock(20261125)")
+        for model in STAGING:
+            _run(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+        _load_customers(directory, manifest.rows[spec.CUSTOMERS], actor, result)
+        next_day = (
+            FeedDay.objects.filter(day__gt=day)
+            .order_by("day")
+            .values_list("day", flat=True)
+            .first()
+        )
+        _load_holdings(day, next_day, checked[spec.HOLDINGS], result)
+        _load_transactions(day, checked[spec.TRANSACTIONS], result)
+        _load_events(day, checked[spec.EVENTS], result)
+        _update_coverage()
+        _record_day(day, directory, result)
+        _refresh_assets(day, next_day)
+        audit_record(
+            actor=actor,
+            action="products.load_day",
+            after={
+                "day": day.isoformat(),
+                "manifest_sha256": manifest_sha256(directory),
+                **{name: vars(counts) for name, counts in result.files.items()},
+            },
+        )
+    result.rejects.sort(key=lambda r: (spec.FILES.index(r.file), r.row))
+    return result
+
+
+def _load_customers(directory: Path, rows: int, actor, result: DayResult) -> None:
+    counts = result.files.setdefault(spec.CUSTOMERS, FileCounts())
+    if rows == 0:
+        return
+    try:
+        imported = import_customers(directory / spec.CUSTOMERS, actor=actor)
+    except ImportFileError as error:
+        raise FeedError(f"{spec.CUSTOMERS}: {error}") from None
+    counts.loaded = imported.imported + imported.updated + imported.unchanged
+    counts.rejected = imported.rejected
+    result.rejects += [
+        Reject(spec.CUSTOMERS, error.row, error.column, error.reason) for error in imported.errors
+    ]
+
+
+def _stage(model, checked: Checked, columns: dict[str, str]) -> None:
+    """Bulk-load the checked rows: ``columns`` maps staging attnames to checked columns."""
+    good = checked.good
+    staged = pa.table({target: good.column(source) for target, source in columns.items()})
+    bulk_insert_arrow(model, staged)
+
+
+def _add_rejects(result: DayResult, file: str, rejects: list[Reject]) -> None:
+    counts = result.files.setdefault(file, FileCounts())
+    counts.rejected += len(rejects)
+    result.rejects += rejects
+
+
+# Customers merged into another record: their number still arrives from the core system.
+_RESOLVE_CUSTOMER = """
+    UPDATE {target} SET customer_id = COALESCE(c.merged_into_id, c.id)
+    FROM {{customer}} c WHERE c.customer_number = {target}.customer_number
+"""
+
+
+def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
+    name = spec.HOLDINGS
+    _add_rejects(result, name, checked.rejects)
+    _stage(
+        StagedHolding,
+        checked,
+        {
+            "row": "row",
+            "account_number": "account_number",
+            "customer_number": "customer_number",
+            "product_code": "product_code",
+            "opened_on": "opened_on",
+            "matures_on": "matures_on",
+            "status": "status",
+            "balance": "balance",
+        },
+    )
+    # Rejected rows whose account is readable: their holding's balance is left as it was.
+    protected = sorted(set(checked.rejected_keys))
+    bulk_insert(
+        StagedHolding,
+        ["row", "accepted", "account_number"],
+        ((0, False, account) for account in protected),
+    )
+    _run(_RESOLVE_CUSTOMER.format(target="{staged_holding}") + " AND {staged_holding}.accepted")
+    _run(
+        "UPDATE {staged_holding} SET product_id = p.id FROM {product} p "
+        "WHERE p.code = {staged_holding}.product_code AND {staged_holding}.accepted"
+    )
+    _run(
+        "UPDATE {staged_holding} SET holding_id = h.id FROM {holding} h "
+        "WHERE h.account_number = {staged_holding}.account_number"
+    )
+    rejects = _sql_rejects(
+        name,
+        "SELECT row, 'customer_number' FROM {staged_holding} "
+        "WHERE accepted AND customer_id IS NULL",
+        _("未知客户号"),
+    )
+    rejects += _sql_rejects(
+        name,
+        "SELECT row, 'product_code' FROM {staged_holding} "
+        "WHERE accepted AND customer_id IS NOT NULL AND product_id IS NULL",
+        _("未知产品代码"),
+    )
+    _run(
+        "UPDATE {staged_holding} SET accepted = %(no)s "
+        "WHERE accepted AND (customer_id IS NULL OR product_id IS NULL)",
+        {"no": False},
+    )
+    _add_rejects(result, name, rejects)
+    # A closed holding holds nothing, whatever balance the row carries.
+    _run(
+        "UPDATE {staged_holding} SET balance = 0 WHERE status = %(closed)s",
+        {"closed": HoldingStatus.CLOSED},
+    )
+    params = {"day": day, "yes": True}
+    _run(
+        """
+        INSERT INTO {holding} (account_number, customer_id, product_id, opened_on,
+                               matures_on, status, balance, balance_on)
+        SELECT account_number, customer_id, product_id, opened_on, matures_on, status,
+               balance, %(day)s
+        FROM {staged_holding} WHERE accepted AND holding_id IS NULL
+        """,
+        params,
+    )
+    _run(
+        """
+        INSERT INTO {staged_customer} (customer_id)
+        SELECT DISTINCT customer_id FROM {staged_holding}
+        WHERE accepted AND holding_id IS NULL
+        """
+    )
+    _run(
+        "UPDATE {staged_holding} SET holding_id = h.id FROM {holding} h "
+        "WHERE h.account_number = {staged_holding}.account_number "
+        "AND {staged_holding}.holding_id IS NULL"
+    )
+    # A day older than what a holding already shows does not roll its details back.
+    newer = "(h.balance_on IS NULL OR h.balance_on <= %(day)s)"
+    _run(
+        f"""
+        INSERT INTO {{staged_customer}} (customer_id)
+        SELECT DISTINCT h.customer_id FROM {{holding}} h
+        JOIN {{staged_holding}} s ON s.holding_id = h.id
+        WHERE s.accepted AND {newer} AND h.status <> s.status
+          AND NOT EXISTS (SELECT 1 FROM {{staged_customer}} c WHERE c.customer_id = h.customer_id)
+        """,
+        params,
+    )
+    _run(
+        """
+        UPDATE {holding} SET status = s.status, matures_on = s.matures_on,
+               opened_on = s.opened_on, balance = s.balance, balance_on = %(day)s
+        FROM {staged_holding} s
+        WHERE s.holding_id = {holding}.id AND s.accepted
+          AND ({holding}.balance_on IS NULL OR {holding}.balance_on <= %(day)s)
+          AND ({holding}.status <> s.status OR {holding}.balance <> s.balance
+               OR {holding}.opened_on <> s.opened_on OR {holding}.balance_on <> %(day)s
+               OR {holding}.matures_on <> s.matures_on
+               OR ({holding}.matures_on IS NULL) <> (s.matures_on IS NULL))
+        """,
+        params,
+    )
+    result.files[name].loaded = _fetch("SELECT COUNT(*) FROM {staged_holding} WHERE accepted")[0][0]
+    _merge_balances(day, next_day)
+
+
+def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
+    """Make every holding's balance over ``[day, next_day)`` what the day's file says:
+    the staged balance, zero for a holding missing from the file, unchanged for a
+    holding whose row was rejected. Only holdings whose stored intervals differ are
+    touched; neighbouring intervals with the same balance are joined."""
+    params = {"day": day, "next": next_day, "yes": True, "no": False}
+    if next_day is None:
+        covers = "i.valid_to IS NULL"
+        overlaps = "(i.valid_to IS NULL OR i.valid_to > %(day)s)"
+        inside = "valid_from >= %(day)s"
+    else:
+        covers = "(i.valid_to IS NULL OR i.valid_to >= %(next)s)"
+        overlaps = "(i.valid_to IS NULL OR i.valid_to > %(day)s) AND i.valid_from < %(next)s"
+        inside = "valid_from >= %(day)s AND valid_from < %(next)s"
+    changed = "holding_id IN (SELECT holding_id FROM {change})"
+    # Holdings to change: a balance not already stored for the whole range ...
+    _run(
+        f"""
+        INSERT INTO {{change}} (holding_id, balance)
+        SELECT s.holding_id, s.balance FROM {{staged_holding}} s
+        WHERE s.accepted AND s.balance > 0 AND NOT EXISTS (
+            SELECT 1 FROM {{interval}} i WHERE i.holding_id = s.holding_id
+            AND i.valid_from <= %(day)s AND {covers} AND i.balance = s.balance)
+        """,
+        params,
+    )
+    # ... and stored balances in the range where the file says zero or nothing.
+    _run(
+        f"""
+        INSERT INTO {{change}} (holding_id, balance)
+        SELECT DISTINCT i.holding_id, 0 FROM {{interval}} i
+        WHERE {overlaps} AND NOT EXISTS (
+            SELECT 1 FROM {{staged_holding}} s WHERE s.holding_id = i.holding_id
+            AND (s.accepted = %(no)s OR s.balance > 0))
+        """,
+        params,
+    )
+    if next_day is not None:
+        # The part after the range keeps its balance.
+        _run(
+            f"""
+            INSERT INTO {{interval}} (holding_id, valid_from, valid_to, balance)
+            SELECT i.holding_id, %(next)s, i.valid_to, i.balance FROM {{interval}} i
+            WHERE i.{changed} AND i.valid_from < %(next)s
+              AND (i.valid_to IS NULL OR i.valid_to > %(next)s)
+            """,
+            params,
+        )
+    # The part before the range ends where the range starts; what lies inside goes.
+    _run(
+        f"""
+        UPDATE {{interval}} SET valid_to = %(day)s
+        WHERE {changed} AND valid_from < %(day)s
+          AND (valid_to IS NULL OR valid_to > %(day)s)
+        """,
+        params,
+    )
+    _run(f"DELETE FROM {{interval}} WHERE {changed} AND {inside}", params)
+    _run(
+        """
+        INSERT INTO {interval} (holding_id, valid_from, valid_to, balance)
+        SELECT holding_id, %(day)s, %(next)s, balance FROM {change} WHERE balance > 0
+        """,
+        params,
+    )
+    if next_day is not None:
+        # Join with the interval that starts where the range ends, if its balance is equal.
+        _run(
+            f"""
+            UPDATE {{interval}} SET valid_to = (
+                SELECT r.valid_to FROM {{interval}} r
+                WHERE r.holding_id = {{interval}}.holding_id AND r.valid_from = %(next)s)
+            WHERE {changed} AND valid_from = %(day)s AND EXISTS (
+                SELECT 1 FROM {{interval}} r WHERE r.holding_id = {{interval}}.holding_id
+                AND r.valid_from = %(next)s AND r.balance = {{interval}}.balance)
+            """,
+            params,
+        )
+        _run(
+            f"""
+            DELETE FROM {{interval}} WHERE {changed} AND valid_from = %(next)s AND EXISTS (
+                SELECT 1 FROM {{interval}} x WHERE x.holding_id = {{interval}}.holding_id
+                AND x.valid_from = %(day)s AND (x.valid_to IS NULL OR x.valid_to > %(next)s))
+            """,
+            params,
+        )
+    # Join with the interval that ends where the range starts, if its balance is equal.
+    _run(
+        f"""
+        UPDATE {{interval}} SET valid_to = (
+            SELECT x.valid_to FROM {{interval}} x
+            WHERE x.holding_id = {{interval}}.holding_id AND x.valid_from = %(day)s)
+        WHERE {changed} AND valid_to = %(day)s AND EXISTS (
+            SELECT 1 FROM {{interval}} x WHERE x.holding_id = {{interval}}.holding_id
+            AND x.valid_from = %(day)s AND x.balance = {{interval}}.balance)
+        """,
+        params,
+    )
+    _run(
+        f"""
+        DELETE FROM {{interval}} WHERE {changed} AND valid_from = %(day)s AND EXISTS (
+            SELECT 1 FROM {{interval}} x WHERE x.holding_id = {{interval}}.holding_id
+            AND x.valid_from < %(day)s AND (x.valid_to IS NULL OR x.valid_to > %(day)s))
+        """,
+        params,
+    )
+    # A holding missing from the latest day's file holds nothing now.
+    _run(
+        """
+        UPDATE {holding} SET balance = 0, balance_on = %(day)s
+        WHERE id IN (SELECT holding_id FROM {change} WHERE balance = 0)
+          AND (balance_on IS NULL OR balance_on <= %(day)s)
+          AND (balance <> 0 OR balance_on <> %(day)s)
+        """,
+        params,
+    )
+
+
+def _load_transactions(day: dt.date, checked: Checked, result: DayResult) -> None:
+    name = spec.TRANSACTIONS
+    _add_rejects(result, name, checked.rejects)
+    _stage(
+        StagedTransaction,
+        checked,
+        {
+            c: c
+            for c in (
+                "row",
+                "transaction_id",
+                "account_number",
+                "booked_on",
+                "amount",
+                "direction",
+                "channel",
+                "counterparty_kind",
+            )
+        },
+    )
+    _run(
+        "UPDATE {staged_transaction} SET holding_id = h.id, customer_id = h.customer_id "
+        "FROM {holding} h WHERE h.account_number = {staged_transaction}.account_number"
+    )
+    _add_rejects(
+        result,
+        name,
+        _sql_rejects(
+            name,
+            "SELECT row, 'account_number' FROM {staged_transaction} WHERE holding_id IS NULL",
+            _("未知账号"),
+        ),
+    )
+    threshold = int(settings.KEWEI_LARGE_MOVEMENT_YUAN) * 100
+    _run(
+        """
+        INSERT INTO {transaction} (transaction_id, holding_id, customer_id, booked_on, amount,
+            direction, channel, counterparty_kind, is_large, feed_day)
+        SELECT s.transaction_id, s.holding_id, s.customer_id, s.booked_on, s.amount,
+            s.direction, s.channel, s.counterparty_kind,
+            CASE WHEN s.amount >= %(threshold)s THEN %(yes)s ELSE %(no)s END, %(day)s
+        FROM {staged_transaction} s
+        WHERE s.holding_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM {transaction} t WHERE t.transaction_id = s.transaction_id)
+        """,
+        {"threshold": threshold, "day": day, "yes": True, "no": False},
+    )
+    result.files[name].loaded = _fetch(
+        "SELECT COUNT(*) FROM {staged_transaction} WHERE holding_id IS NOT NULL"
+    )[0][0]
+
+
+def _load_events(day: dt.date, checked: Checked, result: DayResult) -> None:
+    name = spec.EVENTS
+    _add_rejects(result, name, checked.rejects)
+    _stage(
+        StagedEvent,
+        checked,
+        {
+            "row": "row",
+            "event_id": "event_id",
+            "event_type": "event_type",
+            "customer_number": "customer_number",
+            "account_number": "account_number",
+            "product_code": "product_code",
+            "occurred_on": "occurred_on",
+            "amount": "amount",
+        },
+    )
+    _run(_RESOLVE_CUSTOMER.format(target="{staged_event}"))
+    _run(
+        "UPDATE {staged_event} SET holding_id = h.id, product_id = h.product_id "
+        "FROM {holding} h WHERE h.account_number = {staged_event}.account_number"
+    )
+    _run(
+        "UPDATE {staged_event} SET product_id = p.id FROM {product} p "
+        "WHERE p.code = {staged_event}.product_code"
+    )
+    rejects = _sql_rejects(
+        name,
+        "SELECT row, 'customer_number' FROM {staged_event} WHERE customer_id IS NULL",
+        _("未知客户号"),
+    )
+    rejects += _sql_rejects(
+        name,
+        "SELECT row, 'account_number' FROM {staged_event} "
+        "WHERE customer_id IS NOT NULL AND account_number <> '' AND holding_id IS NULL",
+        _("未知账号"),
+    )
+    rejects += _sql_rejects(
+        name,
+        "SELECT row, 'product_code' FROM {staged_event} WHERE customer_id IS NOT NULL "
+        "AND (account_number = '' OR holding_id IS NOT NULL) "
+        "AND product_code <> '' AND product_id IS NULL",
+        _("未知产品代码"),
+    )
+    _add_rejects(result, name, rejects)
+    good = (
+        "s.customer_id IS NOT NULL AND (s.account_number = '' OR s.holding_id IS NOT NULL) "
+        "AND (s.product_code = '' OR s.product_id IS NOT NULL)"
+    )
+    _run(
+        f"""
+        INSERT INTO {{event}} (event_id, kind, customer_id, holding_id, product_id,
+                               occurred_on, amount, feed_day)
+        SELECT s.event_id, s.event_type, s.customer_id, s.holding_id, s.product_id,
+               s.occurred_on, s.amount, %(day)s
+        FROM {{staged_event}} s
+        WHERE {good} AND NOT EXISTS (SELECT 1 FROM {{event}} e WHERE e.event_id = s.event_id)
+        """,
+        {"day": day},
+    )
+    result.files[name].loaded = _fetch(f"SELECT COUNT(*) FROM {{staged_event}} s WHERE {good}")[0][
+        0
+    ]
+
+
+def _update_coverage() -> None:
+    """Recount the product categories held by customers whose holdings changed."""
+    count = """(SELECT COUNT(DISTINCT p.category) FROM {holding} h
+                JOIN {product} p ON p.id = h.product_id
+                WHERE h.customer_id = {customer}.id AND h.status = %(open)s)"""
+    _run(
+        f"""
+        UPDATE {{customer}} SET product_categories = {count}
+        WHERE id IN (SELECT customer_id FROM {{staged_customer}})
+          AND product_categories <> {count}
+        """,
+        {"open": HoldingStatus.OPEN},
+    )
+
+
+def _record_day(day: dt.date, directory: Path, result: DayResult) -> None:
+    feed_day, created = FeedDay.objects.get_or_create(
+        day=day, defaults={"manifest_sha256": manifest_sha256(directory)}
+    )
+    if not created:
+        feed_day.loads += 1
+        feed_day.manifest_sha256 = manifest_sha256(directory)
+        feed_day.loaded_at = timezone.now()
+    feed_day.counts = {name: vars(counts) for name, counts in result.files.items()}
+    feed_day.rejected = result.rejected
+    feed_day.save()
+    FeedReject.objects.filter(feed_day=feed_day).delete()
+    bulk_insert(
+        FeedReject,
+        ["feed_day_id", "file", "row", "column", "reason"],
+        ((feed_day.pk, r.file, r.row, r.column, r.reason[:200]) for r in result.rejects),
+    )
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _refresh_assets(day: dt.date, next_day: dt.date | None) -> None:
+    """Rebuild the monthly assets of the months whose days this load changed, and the
+    customers' current AUM when the day is the latest loaded."""
+    first, last = (
+        FeedDay.objects.order_by("day").values_list("day", flat=True).first(),
+        FeedDay.objects.order_by("-day").values_list("day", flat=True).first(),
+    )
+    changed_until = (next_day - dt.timedelta(days=1)) if next_day else day
+    month = _month_start(day)
+    while month <= changed_until:
+        end = min(_next_month(month), last + dt.timedelta(days=1))
+        month_assets_rebuild(month=month, start=max(month, first), end=end)
+        month = _next_month(month)
+    if next_day is None:
+        current_aum_update(_month_start(day))
+
+
+def month_assets_rebuild(
+    *, month: dt.date, start: dt.date, end: dt.date, customer_ids: list[int] | None = None
+) -> None:
+    """Recompute :class:`AssetsMonth` rows of ``month`` over the days ``[start, end)``
+    (of everyone, or of ``customer_ids``), set-based."""
+    rows = AssetsMonth.objects.unrestricted().filter(month=month)
+    if customer_ids is not None:
+        rows = rows.filter(customer_id__in=customer_ids)
+    rows._raw_delete(rows.db)
+    expr = window_assets(
+        ibis_table(BalanceInterval),
+        ibis_table(Holding),
+        ibis_table(Product),
+        start=start,
+        end=end,
+        aum_categories=AUM_CATEGORIES,
+        loan_categories=LOAN_CATEGORIES,
+        customer_ids=customer_ids,
+    )
+    expr = expr.mutate(month=ibis.literal(month), as_of=ibis.literal(end - dt.timedelta(days=1)))
+    runner.insert_into(
+        AssetsMonth._meta.db_table,
+        [
+            "customer_id",
+            "month",
+            "as_of",
+            "days",
+            "aum_average",
+            "aum_end",
+            "loan_average",
+            "loan_end",
+        ],
+        expr,
+    )
+
+
+def current_aum_update(month: dt.date, customer_ids: list[int] | None = None) -> None:
+    """Customers' current AUM (``Customer.aum``, in 元) from their latest month's assets."""
+    only = ""
+    params: dict = {"month": month}
+    if customer_ids is not None:
+        # Integers, formatted by int(): nothing from input reaches the SQL text.
+        only = f"AND {{customer}}.id IN ({', '.join(str(int(i)) for i in customer_ids)})"
+    _run(
+        f"""
+        UPDATE {{customer}} SET aum = a.aum_end / 100.0
+        FROM {{assets}} a
+        WHERE a.customer_id = {{customer}}.id AND a.month = %(month)s
+          AND {{customer}}.aum <> a.aum_end / 100.0 {only}
+        """,
+        params,
+    )
+    _run(
+        f"""
+        UPDATE {{customer}} SET aum = 0
+        WHERE aum <> 0 {only} AND NOT EXISTS (
+            SELECT 1 FROM {{assets}} a WHERE a.customer_id = {{customer}}.id
+            AND a.month = %(month)s)
+        """,
+        params,
+    )
+
+
+def write_rejects(result: DayResult, path: Path | None = None) -> Path:
+    """The day's rejects as CSV (UTF-8 with BOM, so Excel opens it in Chinese)."""
+    import csv
+
+    from kewei.core.xlsx import neutralise
+
+    if path is None:
+        path = Path(settings.VAR_DIR) / "feed" / f"rejects-{result.day.isoformat()}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([_("文件"), _("行号"), _("列"), _("原因")])
+        for reject in result.rejects:
+            writer.writerow([reject.file, reject.row, reject.column, neutralise(reject.reason)])
+    return path
