@@ -1,0 +1,164 @@
+"""Reads of products, holdings and assets that pages, panels and other apps share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from kewei.core.money import yuan
+from kewei.products.models import (
+    AUM_CATEGORIES,
+    LOAN_CATEGORIES,
+    AssetsMonth,
+    BalanceInterval,
+    FeedDay,
+    Holding,
+    HoldingStatus,
+    Product,
+    Transaction,
+)
+
+
+def latest_feed_day() -> dt.date | None:
+    return FeedDay.objects.order_by("-day").values_list("day", flat=True).first()
+
+
+def first_feed_day() -> dt.date | None:
+    return FeedDay.objects.order_by("day").values_list("day", flat=True).first()
+
+
+@dataclass(frozen=True)
+class AverageBalance:
+    start: dt.date
+    end: dt.date  # inclusive
+    days: int
+    average: Decimal  # 元, rounded half up to the fen
+
+    @property
+    def covered(self) -> bool:
+        return self.days > 0
+
+
+def _clip(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The part of ``[start, end]`` for which the feed has data."""
+    first, last = first_feed_day(), latest_feed_day()
+    if first is None or last is None:
+        return start, start - dt.timedelta(days=1)
+    return max(start, first), min(end, last)
+
+
+def _average(intervals, start: dt.date, end: dt.date) -> AverageBalance:
+    """Average daily balance over ``[start, end]`` (inclusive) from (from, to, fen) rows."""
+    start, end = _clip(start, end)
+    days = (end - start).days + 1
+    if days <= 0:
+        return AverageBalance(start, end, 0, Decimal("0.00"))
+    stop = end + dt.timedelta(days=1)
+    total = 0
+    for valid_from, valid_to, balance in intervals:
+        low = max(valid_from, start)
+        high = min(valid_to or stop, stop)
+        if high > low:
+            total += balance * (high - low).days
+    # Half up, in integers: the same rounding as the batch pipelines.
+    average_fen = (total * 2 + days) // (2 * days)
+    return AverageBalance(start, end, days, yuan(average_fen))
+
+
+def average_daily_balance(holding: Holding, start: dt.date, end: dt.date) -> AverageBalance:
+    """A holding's average daily balance (日均余额) over any period."""
+    rows = BalanceInterval.objects.filter(holding=holding).values_list(
+        "valid_from", "valid_to", "balance"
+    )
+    return _average(rows, start, end)
+
+
+def average_daily_aum(customer, start: dt.date, end: dt.date) -> AverageBalance:
+    """A customer's average daily assets under management over any period."""
+    rows = BalanceInterval.objects.filter(
+        holding__customer=customer, holding__product__category__in=AUM_CATEGORIES
+    ).values_list("valid_from", "valid_to", "balance")
+    return _average(rows, start, end)
+
+
+def daily_aum(customer, start: dt.date, end: dt.date) -> list[tuple[dt.date, Decimal]]:
+    """The customer's AUM on every day of ``[start, end]`` that the feed covers."""
+    start, end = _clip(start, end)
+    if end < start:
+        return []
+    days = (end - start).days + 1
+    fen = [0] * days
+    rows = BalanceInterval.objects.filter(
+        holding__customer=customer,
+        holding__product__category__in=AUM_CATEGORIES,
+        valid_from__lte=end,
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+    for valid_from, valid_to, balance in rows.values_list("valid_from", "valid_to", "balance"):
+        first = max((valid_from - start).days, 0)
+        last = min(((valid_to - start).days if valid_to else days), days)
+        for index in range(first, last):
+            fen[index] += balance
+    return [(start + dt.timedelta(days=i), yuan(value)) for i, value in enumerate(fen)]
+
+
+@dataclass(frozen=True)
+class CustomerAssets:
+    aum: Decimal
+    loans: Decimal
+    month: dt.date | None
+    month_average_aum: Decimal | None
+    month_days: int
+    categories: int
+    as_of: dt.date | None
+
+
+def customer_assets(customer) -> CustomerAssets:
+    """What the customer page shows: AUM and loans on the latest loaded day, and the
+    month-average daily AUM of the latest month."""
+    latest = AssetsMonth.objects.filter(customer=customer).order_by("-month").first()
+    loans = sum(
+        Holding.objects.filter(
+            customer=customer, product__category__in=LOAN_CATEGORIES
+        ).values_list("balance", flat=True)
+    )
+    return CustomerAssets(
+        aum=customer.aum,
+        loans=yuan(loans),
+        month=latest.month if latest else None,
+        month_average_aum=yuan(latest.aum_average) if latest else None,
+        month_days=latest.days if latest else 0,
+        categories=customer.product_categories,
+        as_of=latest_feed_day(),
+    )
+
+
+def customer_holdings(customer) -> QuerySet[Holding]:
+    return (
+        Holding.objects.filter(customer=customer)
+        .select_related("product")
+        .order_by("status", "product__category", "-balance")
+    )
+
+
+def recent_transactions(customer, limit: int = 20) -> list[Transaction]:
+    return list(
+        Transaction.objects.filter(customer=customer)
+        .select_related("holding__product")
+        .order_by("-booked_on", "-id")[:limit]
+    )
+
+
+def product_list(*, category: str = "", status: str = "", text: str = "") -> QuerySet[Product]:
+    products = Product.objects.annotate(
+        holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.OPEN))
+    )
+    if category:
+        products = products.filter(category=category)
+    if status:
+        products = products.filter(status=status)
+    if text:
+        products = products.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return products.order_by("category", "code")
