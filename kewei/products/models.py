@@ -191,7 +191,6 @@ class Holding(_CustomerData):
     )
     # The balance on the latest loaded day (the full history is in BalanceInterval).
     balance = models.BigIntegerField(_("余额（分）"), default=0)
-    balance_on = models.DateField(_("余额日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("持仓")
@@ -460,12 +459,8 @@ class StagedHolding(_Staging):
     customer_id = models.BigIntegerField(null=True)
     product_id = models.BigIntegerField(null=True)
     holding_id = models.BigIntegerField(null=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["holding_id"], name="staged_holding_holding"),
-            models.Index(fields=["account_number"], name="staged_holding_account"),
-        ]
+    # The holding's current balance before this load (empty for a new account).
+    prior_balance = models.BigIntegerField(null=True)
 
 
 class StagedBalanceChange(_Staging):

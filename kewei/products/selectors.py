@@ -108,30 +108,33 @@ def daily_aum(customer, start: dt.date, end: dt.date) -> list[tuple[dt.date, Dec
 class CustomerAssets:
     aum: Decimal
     loans: Decimal
+    as_of: dt.date | None
+    categories: int
+    # The latest complete month's average daily AUM (what tiers use) ...
     month: dt.date | None
     month_average_aum: Decimal | None
-    month_days: int
-    categories: int
-    as_of: dt.date | None
+    # ... and the current month's so far.
+    month_to_date: AverageBalance | None
 
 
 def customer_assets(customer) -> CustomerAssets:
-    """What the customer page shows: AUM and loans on the latest loaded day, and the
-    month-average daily AUM of the latest month."""
+    """What the customer page shows: AUM and loans on the latest loaded day, the
+    month-average daily AUM of the latest complete month and of the month so far."""
     latest = AssetsMonth.objects.filter(customer=customer).order_by("-month").first()
     loans = sum(
         Holding.objects.filter(
             customer=customer, product__category__in=LOAN_CATEGORIES
         ).values_list("balance", flat=True)
     )
+    as_of = latest_feed_day()
     return CustomerAssets(
         aum=customer.aum,
         loans=yuan(loans),
+        as_of=as_of,
+        categories=customer.product_categories,
         month=latest.month if latest else None,
         month_average_aum=yuan(latest.aum_average) if latest else None,
-        month_days=latest.days if latest else 0,
-        categories=customer.product_categories,
-        as_of=latest_feed_day(),
+        month_to_date=average_daily_aum(customer, as_of.replace(day=1), as_of) if as_of else None,
     )
 
 

@@ -32,10 +32,16 @@ def window_assets(
     days_in_window = (end - start).days
     last_day = end - dt.timedelta(days=1)
     window_start, window_end = ibis.literal(start), ibis.literal(end)
-    overlapping = intervals.filter(
-        intervals.valid_from < window_end,
-        intervals.valid_to.isnull() | (intervals.valid_to > window_start),
-    ).select("holding_id", "valid_from", "valid_to", "balance")
+    # Open intervals, and those ending inside the window: two index ranges, where one
+    # OR would read every interval of the whole history.
+    columns = ("holding_id", "valid_from", "valid_to", "balance")
+    still_open = intervals.filter(
+        intervals.valid_to.isnull(), intervals.valid_from < window_end
+    ).select(*columns)
+    ended = intervals.filter(
+        intervals.valid_to > window_start, intervals.valid_from < window_end
+    ).select(*columns)
+    overlapping = still_open.union(ended)
     holdings = holdings.select(
         holding_key=holdings.id, customer_id=holdings.customer_id, product_key=holdings.product_id
     )

@@ -222,14 +222,18 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         ["row", "accepted", "account_number"],
         ((0, False, account) for account in protected),
     )
-    _run(_RESOLVE_CUSTOMER.format(target="{staged_holding}") + " AND {staged_holding}.accepted")
+    # Known accounts take their customer and product from the holding; only new
+    # accounts are looked up by customer number and product code.
+    _run(
+        "UPDATE {staged_holding} SET holding_id = h.id, customer_id = h.customer_id, "
+        "product_id = h.product_id, prior_balance = h.balance FROM {holding} h "
+        "WHERE h.account_number = {staged_holding}.account_number"
+    )
+    new_rows = "{staged_holding}.accepted AND {staged_holding}.holding_id IS NULL"
+    _run(_RESOLVE_CUSTOMER.format(target="{staged_holding}") + " AND " + new_rows)
     _run(
         "UPDATE {staged_holding} SET product_id = p.id FROM {product} p "
-        "WHERE p.code = {staged_holding}.product_code AND {staged_holding}.accepted"
-    )
-    _run(
-        "UPDATE {staged_holding} SET holding_id = h.id FROM {holding} h "
-        "WHERE h.account_number = {staged_holding}.account_number"
+        "WHERE p.code = {staged_holding}.product_code AND " + new_rows
     )
     rejects = _sql_rejects(
         name,
@@ -254,16 +258,18 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         "UPDATE {staged_holding} SET balance = 0 WHERE status = %(closed)s",
         {"closed": HoldingStatus.CLOSED},
     )
-    params = {"day": day, "yes": True}
+    # A holding's details and current balance are those of the latest loaded day; a
+    # late older day fills in history only.
+    latest = next_day is None
     _run(
         """
         INSERT INTO {holding} (account_number, customer_id, product_id, opened_on,
-                               matures_on, status, balance, balance_on)
+                               matures_on, status, balance)
         SELECT account_number, customer_id, product_id, opened_on, matures_on, status,
-               balance, %(day)s
+               CASE WHEN %(latest)s THEN balance ELSE 0 END
         FROM {staged_holding} WHERE accepted AND holding_id IS NULL
         """,
-        params,
+        {"latest": latest},
     )
     _run(
         """
@@ -277,32 +283,28 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         "WHERE h.account_number = {staged_holding}.account_number "
         "AND {staged_holding}.holding_id IS NULL"
     )
-    # A day older than what a holding already shows does not roll its details back.
-    newer = "(h.balance_on IS NULL OR h.balance_on <= %(day)s)"
-    _run(
-        f"""
-        INSERT INTO {{staged_customer}} (customer_id)
-        SELECT DISTINCT h.customer_id FROM {{holding}} h
-        JOIN {{staged_holding}} s ON s.holding_id = h.id
-        WHERE s.accepted AND {newer} AND h.status <> s.status
-          AND NOT EXISTS (SELECT 1 FROM {{staged_customer}} c WHERE c.customer_id = h.customer_id)
-        """,
-        params,
-    )
-    _run(
-        """
-        UPDATE {holding} SET status = s.status, matures_on = s.matures_on,
-               opened_on = s.opened_on, balance = s.balance, balance_on = %(day)s
-        FROM {staged_holding} s
-        WHERE s.holding_id = {holding}.id AND s.accepted
-          AND ({holding}.balance_on IS NULL OR {holding}.balance_on <= %(day)s)
-          AND ({holding}.status <> s.status OR {holding}.balance <> s.balance
-               OR {holding}.opened_on <> s.opened_on OR {holding}.balance_on <> %(day)s
-               OR {holding}.matures_on <> s.matures_on
-               OR ({holding}.matures_on IS NULL) <> (s.matures_on IS NULL))
-        """,
-        params,
-    )
+    if latest:
+        _run(
+            """
+            INSERT INTO {staged_customer} (customer_id)
+            SELECT DISTINCT h.customer_id FROM {holding} h
+            JOIN {staged_holding} s ON s.holding_id = h.id
+            WHERE s.accepted AND h.status <> s.status AND NOT EXISTS (
+                SELECT 1 FROM {staged_customer} c WHERE c.customer_id = h.customer_id)
+            """
+        )
+        _run(
+            """
+            UPDATE {holding} SET status = s.status, matures_on = s.matures_on,
+                   opened_on = s.opened_on, balance = s.balance
+            FROM {staged_holding} s
+            WHERE s.holding_id = {holding}.id AND s.accepted
+              AND ({holding}.status <> s.status OR {holding}.balance <> s.balance
+                   OR {holding}.opened_on <> s.opened_on
+                   OR {holding}.matures_on <> s.matures_on
+                   OR ({holding}.matures_on IS NULL) <> (s.matures_on IS NULL))
+            """
+        )
     result.files[name].loaded = _fetch("SELECT COUNT(*) FROM {staged_holding} WHERE accepted")[0][0]
     _merge_balances(day, next_day)
 
@@ -314,36 +316,55 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
     touched; neighbouring intervals with the same balance are joined."""
     params = {"day": day, "next": next_day, "yes": True, "no": False}
     if next_day is None:
-        covers = "i.valid_to IS NULL"
-        overlaps = "(i.valid_to IS NULL OR i.valid_to > %(day)s)"
         inside = "valid_from >= %(day)s"
     else:
-        covers = "(i.valid_to IS NULL OR i.valid_to >= %(next)s)"
-        overlaps = "(i.valid_to IS NULL OR i.valid_to > %(day)s) AND i.valid_from < %(next)s"
         inside = "valid_from >= %(day)s AND valid_from < %(next)s"
     changed = "holding_id IN (SELECT holding_id FROM {change})"
-    # Holdings to change: a balance not already stored for the whole range ...
-    _run(
-        f"""
-        INSERT INTO {{change}} (holding_id, balance)
-        SELECT s.holding_id, s.balance FROM {{staged_holding}} s
-        WHERE s.accepted AND s.balance > 0 AND NOT EXISTS (
-            SELECT 1 FROM {{interval}} i WHERE i.holding_id = s.holding_id
-            AND i.valid_from <= %(day)s AND {covers} AND i.balance = s.balance)
-        """,
-        params,
-    )
-    # ... and stored balances in the range where the file says zero or nothing.
-    _run(
-        f"""
-        INSERT INTO {{change}} (holding_id, balance)
-        SELECT DISTINCT i.holding_id, 0 FROM {{interval}} i
-        WHERE {overlaps} AND NOT EXISTS (
-            SELECT 1 FROM {{staged_holding}} s WHERE s.holding_id = i.holding_id
-            AND (s.accepted = %(no)s OR s.balance > 0))
-        """,
-        params,
-    )
+    if next_day is None:
+        # The latest day: what is stored for [day, ∞) is each holding's current balance
+        # (its open interval), so the file is compared with the holdings themselves.
+        _run(
+            """
+            INSERT INTO {change} (holding_id, balance)
+            SELECT holding_id, balance FROM {staged_holding}
+            WHERE accepted AND (prior_balance <> balance
+                                OR (prior_balance IS NULL AND balance > 0))
+            """
+        )
+        _run(
+            """
+            INSERT INTO {change} (holding_id, balance)
+            SELECT h.id, 0 FROM {holding} h WHERE h.balance > 0 AND NOT EXISTS (
+                SELECT 1 FROM {staged_holding} s WHERE s.holding_id = h.id)
+            """
+        )
+    else:
+        # Holdings to change: a balance not already stored for the whole range ...
+        _run(
+            """
+            INSERT INTO {change} (holding_id, balance)
+            SELECT s.holding_id, s.balance FROM {staged_holding} s
+            WHERE s.accepted AND s.balance > 0 AND NOT EXISTS (
+                SELECT 1 FROM {interval} i WHERE i.holding_id = s.holding_id
+                AND i.valid_from <= %(day)s AND i.balance = s.balance
+                AND (i.valid_to IS NULL OR i.valid_to >= %(next)s))
+            """,
+            params,
+        )
+        # ... and stored balances in the range where the file says zero or nothing
+        # (two index ranges rather than one OR, which would scan every interval).
+        for ending in ("i.valid_to IS NULL", "i.valid_to > %(day)s"):
+            _run(
+                f"""
+                INSERT INTO {{change}} (holding_id, balance)
+                SELECT DISTINCT i.holding_id, 0 FROM {{interval}} i
+                WHERE {ending} AND i.valid_from < %(next)s AND NOT EXISTS (
+                    SELECT 1 FROM {{staged_holding}} s WHERE s.holding_id = i.holding_id
+                    AND (s.accepted = %(no)s OR s.balance > 0))
+                AND NOT EXISTS (SELECT 1 FROM {{change}} c WHERE c.holding_id = i.holding_id)
+                """,
+                params,
+            )
     if next_day is not None:
         # The part after the range keeps its balance.
         _run(
@@ -413,16 +434,14 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
         """,
         params,
     )
-    # A holding missing from the latest day's file holds nothing now.
-    _run(
-        """
-        UPDATE {holding} SET balance = 0, balance_on = %(day)s
-        WHERE id IN (SELECT holding_id FROM {change} WHERE balance = 0)
-          AND (balance_on IS NULL OR balance_on <= %(day)s)
-          AND (balance <> 0 OR balance_on <> %(day)s)
-        """,
-        params,
-    )
+    if next_day is None:
+        # A holding missing from the latest day's file holds nothing now.
+        _run(
+            """
+            UPDATE {holding} SET balance = 0
+            WHERE id IN (SELECT holding_id FROM {change} WHERE balance = 0) AND balance <> 0
+            """
+        )
 
 
 def _load_transactions(day: dt.date, checked: Checked, result: DayResult) -> None:
@@ -544,14 +563,18 @@ def _load_events(day: dt.date, checked: Checked, result: DayResult) -> None:
 
 def _update_coverage() -> None:
     """Recount the product categories held by customers whose holdings changed."""
-    count = """(SELECT COUNT(DISTINCT p.category) FROM {holding} h
-                JOIN {product} p ON p.id = h.product_id
-                WHERE h.customer_id = {customer}.id AND h.status = %(open)s)"""
     _run(
-        f"""
-        UPDATE {{customer}} SET product_categories = {count}
-        WHERE id IN (SELECT customer_id FROM {{staged_customer}})
-          AND product_categories <> {count}
+        """
+        UPDATE {customer} SET product_categories = counted.categories
+        FROM (
+            SELECT c.customer_id, COUNT(DISTINCT p.category) AS categories
+            FROM {staged_customer} c
+            LEFT JOIN {holding} h ON h.customer_id = c.customer_id AND h.status = %(open)s
+            LEFT JOIN {product} p ON p.id = h.product_id
+            GROUP BY c.customer_id
+        ) counted
+        WHERE counted.customer_id = {customer}.id
+          AND {customer}.product_categories <> counted.categories
         """,
         {"open": HoldingStatus.OPEN},
     )
@@ -585,20 +608,24 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def _refresh_assets(day: dt.date, next_day: dt.date | None) -> None:
-    """Rebuild the monthly assets of the months whose days this load changed, and the
-    customers' current AUM when the day is the latest loaded."""
+    """The customers' current AUM when the day is the latest loaded (only customers
+    whose balances changed), and the monthly assets of every complete month whose days
+    this load changed. A month in progress is not stored: its month-to-date average is
+    computed when asked (``selectors.average_daily_aum``)."""
     first, last = (
         FeedDay.objects.order_by("day").values_list("day", flat=True).first(),
         FeedDay.objects.order_by("-day").values_list("day", flat=True).first(),
     )
+    if next_day is None:
+        current_assets_update(
+            "SELECT DISTINCT h.customer_id FROM {change} c JOIN {holding} h ON h.id = c.holding_id"
+        )
     changed_until = (next_day - dt.timedelta(days=1)) if next_day else day
     month = _month_start(day)
     while month <= changed_until:
-        end = min(_next_month(month), last + dt.timedelta(days=1))
-        month_assets_rebuild(month=month, start=max(month, first), end=end)
+        if _next_month(month) <= last + dt.timedelta(days=1):
+            month_assets_rebuild(month=month, start=max(month, first), end=_next_month(month))
         month = _next_month(month)
-    if next_day is None:
-        current_aum_update(_month_start(day))
 
 
 def month_assets_rebuild(
@@ -637,30 +664,24 @@ def month_assets_rebuild(
     )
 
 
-def current_aum_update(month: dt.date, customer_ids: list[int] | None = None) -> None:
-    """Customers' current AUM (``Customer.aum``, in 元) from their latest month's assets."""
-    only = ""
-    params: dict = {"month": month}
-    if customer_ids is not None:
-        # Integers, formatted by int(): nothing from input reaches the SQL text.
-        only = f"AND {{customer}}.id IN ({', '.join(str(int(i)) for i in customer_ids)})"
+def current_assets_update(customers_sql: str) -> None:
+    """Set ``Customer.aum`` (元) to the sum of the current balances of the deposit and
+    investment holdings, for the customers that ``customers_sql`` selects."""
+    categories = ", ".join(f"'{category}'" for category in AUM_CATEGORIES)  # constants
     _run(
         f"""
-        UPDATE {{customer}} SET aum = a.aum_end / 100.0
-        FROM {{assets}} a
-        WHERE a.customer_id = {{customer}}.id AND a.month = %(month)s
-          AND {{customer}}.aum <> a.aum_end / 100.0 {only}
-        """,
-        params,
-    )
-    _run(
-        f"""
-        UPDATE {{customer}} SET aum = 0
-        WHERE aum <> 0 {only} AND NOT EXISTS (
-            SELECT 1 FROM {{assets}} a WHERE a.customer_id = {{customer}}.id
-            AND a.month = %(month)s)
-        """,
-        params,
+        UPDATE {{customer}} SET aum = summed.fen / 100.0
+        FROM (
+            SELECT a.customer_id,
+                   COALESCE(SUM(CASE WHEN p.category IN ({categories})
+                                     THEN h.balance ELSE 0 END), 0) AS fen
+            FROM ({customers_sql}) a
+            LEFT JOIN {{holding}} h ON h.customer_id = a.customer_id
+            LEFT JOIN {{product}} p ON p.id = h.product_id
+            GROUP BY a.customer_id
+        ) summed
+        WHERE summed.customer_id = {{customer}}.id AND {{customer}}.aum <> summed.fen / 100.0
+        """
     )
 
 

@@ -92,9 +92,11 @@ def test_a_month_in_progress_averages_over_the_days_loaded(bank, tmp_path):
     a1 = bank.customer_a1
     load(tmp_path, dt.date(2026, 11, 1), [row("A", a1, "D001", "100")])
     load(tmp_path, dt.date(2026, 11, 3), [row("A", a1, "D001", "400")])
+    # A month in progress is not stored; its average so far is computed when asked:
     # 1–2: 100, 3: 400 → 600 / 3 = 200
-    month = AssetsMonth.objects.get(customer=a1)
-    assert (month.days, month.aum_average) == (3, 20_000)
+    assert not AssetsMonth.objects.exists()
+    so_far = selectors.customer_assets(a1).month_to_date
+    assert (so_far.days, so_far.average) == (3, Decimal("200.00"))
 
 
 def test_months_on_both_sides_of_a_late_day_are_rebuilt(bank, tmp_path):
@@ -102,13 +104,26 @@ def test_months_on_both_sides_of_a_late_day_are_rebuilt(bank, tmp_path):
     a1 = bank.customer_a1
     load(tmp_path, dt.date(2026, 11, 30), [row("A", a1, "D001", "100")])
     load(tmp_path, dt.date(2026, 12, 2), [row("A", a1, "D001", "100")])
-    assert AssetsMonth.objects.get(month=dt.date(2026, 12, 1)).aum_average == 10_000
+    december = (dt.date(2026, 12, 1), dt.date(2026, 12, 2))
+    assert selectors.average_daily_aum(a1, *december).average == Decimal("100.00")
     # when 1 December arrives with 400
     load(tmp_path, dt.date(2026, 12, 1), [row("A", a1, "D001", "400")])
-    # then December = (400 + 100) / 2
-    december = AssetsMonth.objects.get(month=dt.date(2026, 12, 1))
-    assert (december.days, december.aum_average) == (2, 25_000)
-    assert AssetsMonth.objects.get(month=dt.date(2026, 11, 1)).aum_average == 10_000
+    # then December = (400 + 100) / 2, and complete November is untouched
+    assert selectors.average_daily_aum(a1, *december).average == Decimal("250.00")
+    november = AssetsMonth.objects.get(month=dt.date(2026, 11, 1))
+    assert (november.days, november.aum_average) == (1, 10_000)
+
+
+def test_a_late_day_in_a_complete_month_rebuilds_that_month(bank, tmp_path):
+    # given 1 and 30 November loaded (complete), 2–29 carrying the 1st's 100
+    a1 = bank.customer_a1
+    load(tmp_path, dt.date(2026, 11, 1), [row("A", a1, "D001", "100")])
+    load(tmp_path, dt.date(2026, 11, 30), [row("A", a1, "D001", "100")])
+    assert AssetsMonth.objects.get().aum_average == 10_000
+    # when 16 November arrives late with 400 (16–29: 400)
+    load(tmp_path, dt.date(2026, 11, 16), [row("A", a1, "D001", "400")])
+    # then (15 × 100 + 14 × 400 + 1 × 100) / 30 = 240
+    assert AssetsMonth.objects.get().aum_average == 24_000
 
 
 def test_average_daily_balance_over_any_period(bank, tmp_path):

@@ -53,9 +53,7 @@ def table_state():
                 "holding__account_number", "valid_from", "valid_to", "balance"
             )
         ),
-        "holdings": sorted(
-            Holding.objects.values_list("account_number", "status", "balance", "balance_on")
-        ),
+        "holdings": sorted(Holding.objects.values_list("account_number", "status", "balance")),
         "transactions": sorted(
             Transaction.objects.values_list("transaction_id", "amount", "is_large")
         ),
