@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("org/", include("kewei.organisation.urls")),
     path("customers/", include("kewei.customers.urls")),
+    path("products/", include("kewei.products.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

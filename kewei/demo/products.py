@@ -333,7 +333,15 @@ def seed_products(context: SeedContext, progress: Progress) -> dict[str, int]:
     loaded = set(
         FeedDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
     )
-    if len(loaded) == days:
+    daily_from = last - dt.timedelta(days=DAILY_DAYS - 1)
+    # Older history arrives as week-end files carrying the week's flows: the balance of
+    # a day between two files is the earlier file's.
+    planned = {
+        day
+        for day in (first + dt.timedelta(days=n) for n in range(days))
+        if day >= daily_from or day.weekday() == 6 or day == first
+    }
+    if planned <= loaded:
         return {"days": days, "days_loaded": 0}
     rng = context.rng("products")
     customers = list(
@@ -351,21 +359,20 @@ def seed_products(context: SeedContext, progress: Progress) -> dict[str, int]:
     transactions = 0
     flows: list[tuple] = []
     events: list[tuple] = []
-    daily_from = last - dt.timedelta(days=DAILY_DAYS - 1)
+    loaded_now = 0
     with tempfile.TemporaryDirectory(prefix="kewei-feed-") as directory:
         for offset in range(days):
             day = first + dt.timedelta(days=offset)
             flows += _day_flows(rng, book, roles, day, [len(flows)])
             events += _events(book, opening.get(day, []), day, [len(events)])
-            # Older history arrives as week-end files carrying the week's flows: the
-            # balance of a day between two files is the earlier file's.
-            if day >= daily_from or day.weekday() == 6 or offset == 0:
+            if day in planned:
                 transactions += len(flows)
                 if day not in loaded:
                     holdings = _snapshot(book, day)
                     folder = Path(directory) / day.isoformat()
                     write_day(folder, day, holdings=holdings, transactions=flows, events=events)
                     load_day(day, folder)
+                    loaded_now += 1
                     for path in folder.iterdir():
                         path.unlink()
                     folder.rmdir()
@@ -373,7 +380,7 @@ def seed_products(context: SeedContext, progress: Progress) -> dict[str, int]:
             progress.advance(1)
     return {
         "days": days,
-        "days_loaded": days - len(loaded),
+        "days_loaded": loaded_now,
         "holdings": len(book.account),
         "transactions": transactions,
     }

@@ -39,7 +39,7 @@ ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BA
 BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES
 
 _ORG_VIEW = ["organisation.view_department", "organisation.view_staff"]
-_CUSTOMER_READ = ["customers.view_customer"]
+_CUSTOMER_READ = ["customers.view_customer", "products.view_product"]
 _CUSTOMER_KEEP = [*_CUSTOMER_READ, "customers.add_customer", "customers.change_customer"]
 _CUSTOMER_MANAGE = [
     *_CUSTOMER_KEEP,
@@ -63,13 +63,22 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "customers.reveal_customer",
     ],
     Role.OUTLET_HEAD: [*_ORG_VIEW, *_CUSTOMER_MANAGE],
-    Role.RETAIL_BANKING: [*_ORG_VIEW, *_CUSTOMER_MANAGE],
+    Role.RETAIL_BANKING: [
+        *_ORG_VIEW,
+        *_CUSTOMER_MANAGE,
+        "products.add_product",
+        "products.change_product",
+        "products.delete_product",
+        "products.view_feedday",
+    ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,
         "organisation.add_department",
         "organisation.change_department",
         "organisation.add_staff",
         "organisation.change_staff",
+        # The daily feed's log (counts and reject reasons; no customer data).
+        "products.view_feedday",
     ],
     Role.AUDITOR: ["audit.view_auditevent"],
 }

@@ -1,0 +1,72 @@
+"""How products and holdings plug into the customer archive: the customer page's assets
+panel, and customer merges (holdings, flows and events move to the kept record)."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy
+
+from kewei.audit.actions import ACTION_LABELS
+from kewei.customers.panels import register_panel
+from kewei.customers.services import register_merge_handler
+from kewei.products import selectors
+from kewei.products.models import (
+    AssetsMonth,
+    BusinessEvent,
+    Holding,
+    HoldingStatus,
+    Transaction,
+)
+
+ACTION_LABELS.update(
+    {
+        "products.product.create": gettext_lazy("新建产品"),
+        "products.product.update": gettext_lazy("修改产品"),
+        "products.product.close": gettext_lazy("产品停售"),
+        "products.product.delete": gettext_lazy("删除产品"),
+        "products.load_day": gettext_lazy("装载日终数据"),
+    }
+)
+
+
+@register_panel(
+    "holdings", title=gettext_lazy("资产与持仓"), template="products/panels/holdings.html", order=15
+)
+def _holdings(request, customer):
+    return {
+        "assets": selectors.customer_assets(customer),
+        "holdings": list(selectors.customer_holdings(customer)),
+        "transactions": selectors.recent_transactions(customer),
+    }
+
+
+def _move_holdings(keep, duplicate) -> int:
+    from kewei.products.feed.loading import month_assets_rebuild, next_month
+    from kewei.products.selectors import first_feed_day
+
+    moved = Holding.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
+    Transaction.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
+    BusinessEvent.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
+    months = sorted(
+        set(
+            AssetsMonth.objects.unrestricted()
+            .filter(customer__in=[keep, duplicate])
+            .values_list("month", flat=True)
+        )
+    )
+    AssetsMonth.objects.unrestricted().filter(customer=duplicate).delete()
+    first = first_feed_day()
+    for month in months:
+        month_assets_rebuild(
+            month=month, start=max(month, first), end=next_month(month), customer_ids=[keep.pk]
+        )
+    # The merge saves ``keep`` afterwards: its in-memory coverage must be the new one.
+    keep.product_categories = (
+        Holding.objects.unrestricted()
+        .filter(customer=keep, status=HoldingStatus.OPEN)
+        .aggregate(n=Count("product__category", distinct=True))["n"]
+    )
+    return moved
+
+
+register_merge_handler("products", _move_holdings)

@@ -251,6 +251,10 @@ class BalanceInterval(_CustomerData):
     def scope_filter(cls, scope: DataScope) -> Q:
         return customer_scope_q(scope, prefix="holding__customer__")
 
+    @property
+    def balance_yuan(self):
+        return yuan(self.balance)
+
 
 class Direction(models.TextChoices):
     IN = "in", _("转入")

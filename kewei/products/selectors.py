@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from kewei.core.money import yuan
 from kewei.products.models import (
@@ -165,3 +165,28 @@ def product_list(*, category: str = "", status: str = "", text: str = "") -> Que
     if text:
         products = products.filter(Q(code__icontains=text) | Q(name__icontains=text))
     return products.order_by("category", "code")
+
+
+def balance_history(holding: Holding, limit: int = 60) -> list[BalanceInterval]:
+    """The holding's latest balance intervals, newest first."""
+    return list(BalanceInterval.objects.filter(holding=holding).order_by("-valid_from")[:limit])
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    holders: int
+    open_holdings: int
+    balance: Decimal
+
+
+def product_summary(product: Product) -> ProductSummary:
+    """Holders and balance of a product within the user's scope."""
+    open_holdings = Holding.objects.filter(product=product, status=HoldingStatus.OPEN)
+    totals = open_holdings.aggregate(
+        holders=Count("customer", distinct=True), count=Count("id"), balance=Sum("balance")
+    )
+    return ProductSummary(
+        holders=totals["holders"] or 0,
+        open_holdings=totals["count"] or 0,
+        balance=yuan(totals["balance"] or 0),
+    )

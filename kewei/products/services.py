@@ -33,11 +33,8 @@ PRODUCT_FIELDS = (
 )
 
 
-class ProductError(Exception):
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class ProductError(ValidationError):
+    """A change to the catalogue that its rules refuse; the message is shown as it is."""
 
 
 @dataclass

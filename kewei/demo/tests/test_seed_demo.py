@@ -1,9 +1,13 @@
+import datetime as dt
 from io import StringIO
 
 from django.core.management import call_command
+from django.utils import timezone
 
+from kewei.core.money import yuan
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.selectors import data_scope_for
+from kewei.products.models import AUM_CATEGORIES
 
 
 def _snapshot():
@@ -19,7 +23,11 @@ def _snapshot():
 
 def _wipe():
     from kewei.customers.models import Customer, CustomerAssignment
+    from kewei.products.models import FeedDay, Holding, Transaction
 
+    Transaction.objects.all().delete()
+    Holding.objects.all().delete()
+    FeedDay.objects.all().delete()
     CustomerAssignment.objects.all().delete()
     Customer.objects.all().delete()
     Staff.groups.through.objects.all().delete()
@@ -28,7 +36,7 @@ def _wipe():
 
 def _seed(seed=7):
     out = StringIO()
-    call_command("seed_demo", customers=10, seed=seed, no_progress=True, stdout=out)
+    call_command("seed_demo", customers=10, days=5, seed=seed, no_progress=True, stdout=out)
     return out.getvalue()
 
 
@@ -70,3 +78,30 @@ def test_same_seed_rebuilds_the_same_names(db):
     _wipe()
     _seed(seed=8)
     assert _snapshot()[1] != first[1]
+
+
+def test_history_comes_through_the_daily_feed(db):
+    from kewei.customers.models import Customer
+    from kewei.products.models import FeedDay, Holding
+    from kewei.products.selectors import latest_feed_day
+
+    # given 120 days: the last 92 as daily files, older ones as week-end files
+    out = StringIO()
+    call_command("seed_demo", customers=30, days=120, seed=3, no_progress=True, stdout=out)
+    days = list(FeedDay.objects.order_by("day").values_list("day", flat=True))
+    assert days[-92:] == [days[-1] - dt.timedelta(days=n) for n in range(91, -1, -1)]
+    assert all(day.weekday() == 6 for day in days[1:-92])
+    assert latest_feed_day() == timezone.localdate() - dt.timedelta(days=1)
+    # every customer holds at least the demand deposit, and its AUM is its balances
+    customer = Customer.objects.order_by("customer_number").first()
+    balances = sum(
+        h.balance
+        for h in Holding.objects.filter(customer=customer)
+        if h.product.category in AUM_CATEGORIES
+    )
+    assert customer.aum == yuan(balances)
+    assert customer.product_categories >= 1
+    # re-running loads nothing more
+    again = StringIO()
+    call_command("seed_demo", customers=30, days=120, seed=3, no_progress=True, stdout=again)
+    assert "products.days_loaded=0" in again.getvalue()

@@ -603,7 +603,7 @@ def _month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _next_month(day: dt.date) -> dt.date:
+def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
@@ -623,9 +623,9 @@ def _refresh_assets(day: dt.date, next_day: dt.date | None) -> None:
     changed_until = (next_day - dt.timedelta(days=1)) if next_day else day
     month = _month_start(day)
     while month <= changed_until:
-        if _next_month(month) <= last + dt.timedelta(days=1):
-            month_assets_rebuild(month=month, start=max(month, first), end=_next_month(month))
-        month = _next_month(month)
+        if next_month(month) <= last + dt.timedelta(days=1):
+            month_assets_rebuild(month=month, start=max(month, first), end=next_month(month))
+        month = next_month(month)
 
 
 def month_assets_rebuild(
