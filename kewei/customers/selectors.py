@@ -13,8 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from kewei.audit.models import AuditEvent
 from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
@@ -57,6 +58,12 @@ class CustomerQuery:
     birth_month: int | None = None
     tags: list[str] = field(default_factory=list)
     vip: bool | None = None
+    # Product categories held (all of them) and not held (none of them), and how many
+    # categories (product coverage).
+    holds: list[str] = field(default_factory=list)
+    lacks: list[str] = field(default_factory=list)
+    categories_min: int | None = None
+    categories_max: int | None = None
     include_merged: bool = False
     sort: str = "-aum"
 
@@ -82,6 +89,12 @@ class CustomerQuery:
         tags = [t.strip() for item in tags for t in re.split(r"[,，\s]+", item) if t.strip()]
         month = number("birth_month", int)
         vip = one("vip")
+
+        def many(name: str) -> list[str]:
+            values = params.getlist(name) if hasattr(params, "getlist") else params.get(name, [])
+            values = [values] if isinstance(values, str) else values
+            return [v for v in dict.fromkeys(str(v).strip() for v in values) if v]
+
         return cls(
             text=one("text"),
             department=number("department", int),
@@ -92,6 +105,10 @@ class CustomerQuery:
             birth_month=month if month and 1 <= month <= 12 else None,
             tags=tags,
             vip=True if vip == "1" else False if vip == "0" else None,
+            holds=many("holds"),
+            lacks=many("lacks"),
+            categories_min=number("categories_min", int),
+            categories_max=number("categories_max", int),
             include_merged=one("include_merged") == "1",
             sort=one("sort") if one("sort") in SORTS else "-aum",
         )
@@ -115,6 +132,26 @@ class CustomerQuery:
 
     def is_empty(self) -> bool:
         return not {k: v for k, v in self.to_params().items() if k != "sort"}
+
+
+def _holding_filter(customers, holds: list[str], lacks: list[str]):
+    """Customers holding (open) a product of every category in ``holds`` and of none in
+    ``lacks``. Holdings belong to the products app; the search engine reads them by
+    name, so the archive does not depend on it."""
+    holding = apps.get_model("products", "Holding")
+
+    def held(category: str) -> Exists:
+        return Exists(
+            holding.objects.unrestricted().filter(
+                customer=OuterRef("pk"), status="open", product__category=category
+            )
+        )
+
+    for category in holds:
+        customers = customers.filter(held(category))
+    for category in lacks:
+        customers = customers.filter(~held(category))
+    return customers
 
 
 def _prefix(field: str, value: str) -> Q:
@@ -188,6 +225,12 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
             customers = customers.filter(pk__in=tagged)
     if query.vip is not None:
         customers = customers.filter(vip_flag=query.vip)
+    if query.holds or query.lacks:
+        customers = _holding_filter(customers, query.holds, query.lacks)
+    if query.categories_min is not None:
+        customers = customers.filter(product_categories__gte=query.categories_min)
+    if query.categories_max is not None:
+        customers = customers.filter(product_categories__lte=query.categories_max)
     return customers.order_by(*SORTS[query.sort])
 
 

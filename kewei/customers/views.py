@@ -7,6 +7,7 @@ import re
 import uuid
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -56,6 +57,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
             "save_form": forms.SavedSearchForm(),
             "months": [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)],
             "sorts": selectors.SORTS.keys(),
+            "categories": apps.get_model("products", "Product")._meta.get_field("category").choices,
         },
     )
 
