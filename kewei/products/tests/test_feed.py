@@ -372,3 +372,23 @@ def test_the_command_exits_2_when_the_day_is_refused(bank, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         call_command("load_day", str(tmp_path), "--date", "2026-11-25")
     assert exit_info.value.code == 2
+
+
+def test_the_sample_day_in_the_repository_loads_cleanly(bank):
+    # given the demo catalogue (the sample's products) and the small bank's outlet 110101
+    from django.conf import settings
+
+    from kewei.customers.models import Customer
+    from kewei.demo.products import _catalogue
+
+    _catalogue()
+    sample = settings.PACKAGE_DIR.parent / "samples" / "feed" / "2026-11-25"
+    # when
+    result = load_day(D25, sample)
+    # then
+    assert result.rejected == 0, result.rejects
+    chen = Customer.objects.get(customer_number="K20261125001")
+    assert str(chen.aum) == "252000.00"
+    assert chen.product_categories == 3
+    assert Transaction.objects.filter(is_large=True).count() == 2
+    assert BusinessEvent.objects.filter(kind="mobile_banking_bound").count() == 1
