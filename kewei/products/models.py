@@ -466,6 +466,10 @@ class StagedHolding(_Staging):
     # The holding's current balance before this load (empty for a new account).
     prior_balance = models.BigIntegerField(null=True)
 
+    class Meta:
+        # "Which holdings are missing from the file" probes this for every holding.
+        indexes = [models.Index(fields=["holding_id"], name="staged_holding_holding")]
+
 
 class StagedBalanceChange(_Staging):
     """A holding whose balance over the loaded day's range differs from what is stored;
