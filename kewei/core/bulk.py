@@ -122,3 +122,34 @@ def bulk_insert_arrow(model: type[models.Model], table, *, using: str = "default
             columns = [table.column(name).to_pylist() for name in table.column_names]
             cursor.executemany(sql, list(zip(*columns, strict=True)))
     return table.num_rows
+
+
+def fetch_arrow(sql: str, schema, *, using: str = "default"):
+    """The rows of ``sql`` as an Apache Arrow table of ``schema`` (a ``pyarrow.schema``
+    in the order of the selected columns): through ``COPY ... TO STDOUT (FORMAT csv)``
+    on PostgreSQL, a plain fetch on SQLite (dates arrive as ISO text on both)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+                for block in copy:
+                    buffer.write(block)
+            if buffer.tell() == 0:
+                return schema.empty_table()
+            buffer.seek(0)
+            return pacsv.read_csv(
+                buffer,
+                read_options=pacsv.ReadOptions(column_names=schema.names),
+                convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True),
+            )
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _name in schema.names]
+    return pa.table(
+        [pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
-from kewei.core.bulk import bulk_insert, bulk_insert_arrow
+from kewei.core.bulk import bulk_insert, bulk_insert_arrow, fetch_arrow
 from kewei.customers.importing import ImportFileError, import_customers
 from kewei.customers.models import Customer
 from kewei.engine import runner
@@ -198,23 +199,99 @@ _RESOLVE_CUSTOMER = """
 """
 
 
+_CURRENT_HOLDINGS = pa.schema(
+    [
+        ("account_number", pa.string()),
+        ("holding_id", pa.int64()),
+        ("customer_id", pa.int64()),
+        ("product_id", pa.int64()),
+        ("held_status", pa.string()),
+        ("held_matures_on", pa.string()),
+        ("held_opened_on", pa.string()),
+        ("prior_balance", pa.int64()),
+    ]
+)
+_STAGED_HOLDING_COLUMNS = (
+    "row",
+    "account_number",
+    "customer_number",
+    "product_code",
+    "opened_on",
+    "matures_on",
+    "status",
+    "balance",
+    "holding_id",
+    "customer_id",
+    "product_id",
+    "prior_balance",
+)
+
+
+def _compare_with_holdings(checked: Checked, latest: bool) -> tuple[pa.Table, pa.Table]:
+    """The file's rows joined (column-wise) with the holdings as they stand, so known
+    accounts come with their ids and current balance. For the latest day, rows that
+    change nothing are dropped: only they differ from what is stored. Returns the rows
+    to stage and the known holdings with a balance that the file does not mention."""
+    holdings = fetch_arrow(
+        # Dates as ISO text, the form the file's columns have after checking.
+        "SELECT account_number, id, customer_id, product_id, status, "
+        "CAST(matures_on AS TEXT), CAST(opened_on AS TEXT), balance "
+        f"FROM {connection.ops.quote_name(Holding._meta.db_table)}",
+        _CURRENT_HOLDINGS,
+    )
+    good = checked.good
+    # A closed holding holds nothing, whatever balance the row carries.
+    closed = pc.equal(good.column("status"), HoldingStatus.CLOSED)
+    good = good.set_column(
+        good.schema.get_field_index("balance"),
+        "balance",
+        pc.if_else(closed, pa.scalar(0, pa.int64()), good.column("balance")),
+    )
+    joined = good.join(holdings, "account_number", join_type="left outer").sort_by("row")
+    if latest:
+
+        def differs(column: str, held: str) -> pa.Array:
+            mine = pc.fill_null(joined.column(column), "")
+            theirs = pc.fill_null(joined.column(held), "")
+            return pc.not_equal(mine, theirs)
+
+        changed = pc.or_(
+            pc.is_null(joined.column("holding_id")),
+            pc.or_(
+                pc.not_equal(joined.column("balance"), joined.column("prior_balance")),
+                pc.or_(
+                    differs("status", "held_status"),
+                    pc.or_(
+                        differs("opened_on", "held_opened_on"),
+                        differs("matures_on", "held_matures_on"),
+                    ),
+                ),
+            ),
+        )
+        joined = joined.filter(pc.fill_null(changed, True))
+    mentioned = pa.chunked_array(
+        [
+            good.column("account_number").combine_chunks(),
+            pa.array(checked.rejected_keys, pa.string()),
+        ]
+    )
+    missing = holdings.filter(
+        pc.and_(
+            pc.invert(
+                pc.is_in(holdings.column("account_number"), value_set=mentioned.combine_chunks())
+            ),
+            pc.greater(holdings.column("prior_balance"), 0),
+        )
+    )
+    return joined.select(list(_STAGED_HOLDING_COLUMNS)), missing
+
+
 def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
     name = spec.HOLDINGS
     _add_rejects(result, name, checked.rejects)
-    _stage(
-        StagedHolding,
-        checked,
-        {
-            "row": "row",
-            "account_number": "account_number",
-            "customer_number": "customer_number",
-            "product_code": "product_code",
-            "opened_on": "opened_on",
-            "matures_on": "matures_on",
-            "status": "status",
-            "balance": "balance",
-        },
-    )
+    latest = next_day is None
+    staged, missing = _compare_with_holdings(checked, latest)
+    bulk_insert_arrow(StagedHolding, staged)
     # Rejected rows whose account is readable: their holding's balance is left as it was.
     protected = sorted(set(checked.rejected_keys))
     bulk_insert(
@@ -222,13 +299,23 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         ["row", "accepted", "account_number"],
         ((0, False, account) for account in protected),
     )
-    # Known accounts take their customer and product from the holding; only new
-    # accounts are looked up by customer number and product code.
     _run(
-        "UPDATE {staged_holding} SET holding_id = h.id, customer_id = h.customer_id, "
-        "product_id = h.product_id, prior_balance = h.balance FROM {holding} h "
-        "WHERE h.account_number = {staged_holding}.account_number"
+        "UPDATE {staged_holding} SET holding_id = h.id FROM {holding} h "
+        "WHERE h.account_number = {staged_holding}.account_number "
+        "AND NOT {staged_holding}.accepted"
     )
+    if latest:
+        # Known holdings with a balance that the latest day's file does not mention.
+        bulk_insert_arrow(
+            StagedBalanceChange,
+            pa.table(
+                {
+                    "holding_id": missing.column("holding_id"),
+                    "balance": pa.array([0] * missing.num_rows, pa.int64()),
+                }
+            ),
+        )
+    # Only new accounts are looked up by customer number and product code.
     new_rows = "{staged_holding}.accepted AND {staged_holding}.holding_id IS NULL"
     _run(_RESOLVE_CUSTOMER.format(target="{staged_holding}") + " AND " + new_rows)
     _run(
@@ -253,11 +340,6 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         {"no": False},
     )
     _add_rejects(result, name, rejects)
-    # A closed holding holds nothing, whatever balance the row carries.
-    _run(
-        "UPDATE {staged_holding} SET balance = 0 WHERE status = %(closed)s",
-        {"closed": HoldingStatus.CLOSED},
-    )
     # A holding's details and current balance are those of the latest loaded day; a
     # late older day fills in history only.
     latest = next_day is None
@@ -305,7 +387,7 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
                    OR ({holding}.matures_on IS NULL) <> (s.matures_on IS NULL))
             """
         )
-    result.files[name].loaded = _fetch("SELECT COUNT(*) FROM {staged_holding} WHERE accepted")[0][0]
+    result.files[name].loaded = checked.good.num_rows - len(rejects)
     _merge_balances(day, next_day)
 
 
@@ -322,7 +404,7 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
     changed = "holding_id IN (SELECT holding_id FROM {change})"
     if next_day is None:
         # The latest day: what is stored for [day, ∞) is each holding's current balance
-        # (its open interval), so the file is compared with the holdings themselves.
+        # (its open interval), so the file was compared with the holdings themselves.
         _run(
             """
             INSERT INTO {change} (holding_id, balance)
@@ -331,13 +413,8 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
                                 OR (prior_balance IS NULL AND balance > 0))
             """
         )
-        _run(
-            """
-            INSERT INTO {change} (holding_id, balance)
-            SELECT h.id, 0 FROM {holding} h WHERE h.balance > 0 AND NOT EXISTS (
-                SELECT 1 FROM {staged_holding} s WHERE s.holding_id = h.id)
-            """
-        )
+        # (Holdings missing from the file were found with the file's columns and are
+        # already in the change table, with a zero balance.)
     else:
         # Holdings to change: a balance not already stored for the whole range ...
         _run(
