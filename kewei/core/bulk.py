@@ -147,9 +147,10 @@ def fetch_arrow(sql: str, schema, *, using: str = "default"):
                 convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True),
             )
         cursor.execute(sql)
-        rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _name in schema.names]
-    return pa.table(
-        [pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],
-        schema=schema,
-    )
+        batches = []
+        # In blocks, so that only one block of Python tuples exists at a time.
+        while rows := cursor.fetchmany(100_000):
+            columns = list(zip(*rows, strict=True))
+            arrays = [pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)]
+            batches.append(pa.record_batch(arrays, schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)
