@@ -145,8 +145,8 @@ def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
             .values_list("day", flat=True)
             .first()
         )
-        _load_holdings(day, next_day, checked[spec.HOLDINGS], result)
-        _load_transactions(day, checked[spec.TRANSACTIONS], result)
+        holdings = _load_holdings(day, next_day, checked[spec.HOLDINGS], result)
+        _load_transactions(day, checked[spec.TRANSACTIONS], result, holdings)
         _load_events(day, checked[spec.EVENTS], result)
         _update_coverage()
         _record_day(day, directory, result)
@@ -227,11 +227,18 @@ _STAGED_HOLDING_COLUMNS = (
 )
 
 
-def _compare_with_holdings(checked: Checked, latest: bool) -> tuple[pa.Table, pa.Table]:
+@dataclass
+class _Comparison:
+    staged: pa.Table  # the file's rows to stage, with the ids of known accounts
+    missing: pa.Table  # known holdings with a balance that the file does not mention
+    holdings: pa.Table  # every holding as it stood (account number → ids)
+    status_changed: pa.Array  # customers with a holding whose status changes
+
+
+def _compare_with_holdings(checked: Checked, latest: bool) -> _Comparison:
     """The file's rows joined (column-wise) with the holdings as they stand, so known
     accounts come with their ids and current balance. For the latest day, rows that
-    change nothing are dropped: only they differ from what is stored. Returns the rows
-    to stage and the known holdings with a balance that the file does not mention."""
+    change nothing are dropped: only they differ from what is stored."""
     holdings = fetch_arrow(
         # Dates as ISO text, the form the file's columns have after checking.
         "SELECT account_number, id, customer_id, product_id, status, "
@@ -248,6 +255,11 @@ def _compare_with_holdings(checked: Checked, latest: bool) -> tuple[pa.Table, pa
         pc.if_else(closed, pa.scalar(0, pa.int64()), good.column("balance")),
     )
     joined = good.join(holdings, "account_number", join_type="left outer").sort_by("row")
+    status_changed = pc.unique(
+        joined.filter(
+            pc.fill_null(pc.not_equal(joined.column("status"), joined.column("held_status")), False)
+        ).column("customer_id")
+    )
     if latest:
 
         def differs(column: str, held: str) -> pa.Array:
@@ -283,15 +295,25 @@ def _compare_with_holdings(checked: Checked, latest: bool) -> tuple[pa.Table, pa
             pc.greater(holdings.column("prior_balance"), 0),
         )
     )
-    return joined.select(list(_STAGED_HOLDING_COLUMNS)), missing
+    return _Comparison(
+        staged=joined.select(list(_STAGED_HOLDING_COLUMNS)),
+        missing=missing,
+        holdings=holdings,
+        status_changed=status_changed.combine_chunks()
+        if isinstance(status_changed, pa.ChunkedArray)
+        else status_changed,
+    )
 
 
-def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
+def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> pa.Table:
+    """Load the holdings file; returns the holdings as they stood before (account
+    numbers and ids), which the other files' rows are resolved against."""
     name = spec.HOLDINGS
     _add_rejects(result, name, checked.rejects)
     latest = next_day is None
-    staged, missing = _compare_with_holdings(checked, latest)
-    bulk_insert_arrow(StagedHolding, staged)
+    comparison = _compare_with_holdings(checked, latest)
+    missing = comparison.missing
+    bulk_insert_arrow(StagedHolding, comparison.staged)
     # Rejected rows whose account is readable: their holding's balance is left as it was.
     protected = sorted(set(checked.rejected_keys))
     bulk_insert(
@@ -353,11 +375,14 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         """,
         {"latest": latest},
     )
+    if latest:
+        bulk_insert_arrow(StagedCustomer, pa.table({"customer_id": comparison.status_changed}))
     _run(
         """
         INSERT INTO {staged_customer} (customer_id)
-        SELECT DISTINCT customer_id FROM {staged_holding}
-        WHERE accepted AND holding_id IS NULL
+        SELECT DISTINCT customer_id FROM {staged_holding} s
+        WHERE accepted AND holding_id IS NULL AND NOT EXISTS (
+            SELECT 1 FROM {staged_customer} c WHERE c.customer_id = s.customer_id)
         """
     )
     _run(
@@ -366,15 +391,6 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         "AND {staged_holding}.holding_id IS NULL"
     )
     if latest:
-        _run(
-            """
-            INSERT INTO {staged_customer} (customer_id)
-            SELECT DISTINCT h.customer_id FROM {holding} h
-            JOIN {staged_holding} s ON s.holding_id = h.id
-            WHERE s.accepted AND h.status <> s.status AND NOT EXISTS (
-                SELECT 1 FROM {staged_customer} c WHERE c.customer_id = h.customer_id)
-            """
-        )
         _run(
             """
             UPDATE {holding} SET status = s.status, matures_on = s.matures_on,
@@ -389,6 +405,7 @@ def _load_holdings(day, next_day, checked: Checked, result: DayResult) -> None:
         )
     result.files[name].loaded = checked.good.num_rows - len(rejects)
     _merge_balances(day, next_day)
+    return comparison.holdings
 
 
 def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
@@ -521,15 +538,17 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
         )
 
 
-def _load_transactions(day: dt.date, checked: Checked, result: DayResult) -> None:
+def _load_transactions(
+    day: dt.date, checked: Checked, result: DayResult, holdings: pa.Table
+) -> None:
     name = spec.TRANSACTIONS
     _add_rejects(result, name, checked.rejects)
-    _stage(
+    known = holdings.select(["account_number", "holding_id", "customer_id"])
+    joined = checked.good.join(known, "account_number", join_type="left outer")
+    bulk_insert_arrow(
         StagedTransaction,
-        checked,
-        {
-            c: c
-            for c in (
+        joined.select(
+            [
                 "row",
                 "transaction_id",
                 "account_number",
@@ -538,12 +557,16 @@ def _load_transactions(day: dt.date, checked: Checked, result: DayResult) -> Non
                 "direction",
                 "channel",
                 "counterparty_kind",
-            )
-        },
+                "holding_id",
+                "customer_id",
+            ]
+        ),
     )
+    # Accounts opened by today's holdings file were not among the holdings fetched.
     _run(
         "UPDATE {staged_transaction} SET holding_id = h.id, customer_id = h.customer_id "
-        "FROM {holding} h WHERE h.account_number = {staged_transaction}.account_number"
+        "FROM {holding} h WHERE h.account_number = {staged_transaction}.account_number "
+        "AND {staged_transaction}.holding_id IS NULL"
     )
     _add_rejects(
         result,

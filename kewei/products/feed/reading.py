@@ -151,16 +151,19 @@ def read_file(directory: Path, manifest: Manifest, name: str) -> pa.Table:
 
 def _parse_dates(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(ISO date strings or null, valid mask). A date must be real: Arrow's parser
-    rolls 2026-02-30 over to March, so the parsed value is formatted back and compared."""
+    rolls 2026-02-30 over to March, so the parsed value is formatted back and compared.
+    A file repeats few distinct dates: each is parsed once and the result spread back."""
+    distinct = pc.unique(values)
     normalised = []
     valid = None
     for pattern in ("%Y-%m-%d", "%Y%m%d"):
-        parsed = pc.strptime(values, format=pattern, unit="s", error_is_null=True)
-        round_trip = pc.equal(pc.strftime(parsed, format=pattern), values)
+        parsed = pc.strptime(distinct, format=pattern, unit="s", error_is_null=True)
+        round_trip = pc.equal(pc.strftime(parsed, format=pattern), distinct)
         ok = pc.fill_null(round_trip, False)
         normalised.append(pc.if_else(ok, pc.strftime(parsed, format="%Y-%m-%d"), None))
         valid = ok if valid is None else pc.or_(valid, ok)
-    return pc.coalesce(*normalised), valid
+    positions = pc.index_in(values, value_set=distinct)
+    return pc.take(pc.coalesce(*normalised), positions), pc.take(valid, positions)
 
 
 def _fen(values: pa.Array, ok: pa.Array) -> pa.Array:
@@ -173,7 +176,7 @@ class _Checker:
     def __init__(self, name: str, table: pa.Table) -> None:
         self.name = name
         self.rows = pa.array(range(2, table.num_rows + 2), pa.int64())
-        self.bad = pa.array([False] * table.num_rows, pa.bool_())
+        self.bad = pc.equal(self.rows, 0)  # all false
         self.rejects: list[Reject] = []
 
     def fail(self, mask: pa.Array, column: str, reason: str) -> None:
@@ -232,14 +235,16 @@ def check(name: str, table: pa.Table, day: dt.date) -> Checked:
             )
             typed[column.name] = values
     key = spec.KEYS[name]
-    keyed = pa.table({"row": checker.rows, "key": typed[key]})
-    first = keyed.group_by("key").aggregate([("row", "min")])
-    joined = keyed.join(first, "key").sort_by("row")
-    checker.fail(
-        pc.not_equal(joined.column("row"), joined.column("row_min")).combine_chunks(),
-        key,
-        _("与前面的行重复"),
-    )
+    if pc.count_distinct(typed[key]).as_py() < table.num_rows:
+        # Some key repeats: every occurrence after the first is rejected.
+        keyed = pa.table({"row": checker.rows, "key": typed[key]})
+        first = keyed.group_by("key").aggregate([("row", "min")])
+        joined = keyed.join(first, "key").sort_by("row")
+        checker.fail(
+            pc.not_equal(joined.column("row"), joined.column("row_min")).combine_chunks(),
+            key,
+            _("与前面的行重复"),
+        )
     good = pa.table(typed).filter(pc.invert(checker.bad))
     bad_keys = pc.filter(typed[key], checker.bad)
     rejected_keys = [k for k in bad_keys.to_pylist() if k]
