@@ -15,6 +15,7 @@ again with the same files writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -255,53 +256,48 @@ def _compare_with_holdings(checked: Checked, latest: bool) -> _Comparison:
         pc.if_else(closed, pa.scalar(0, pa.int64()), good.column("balance")),
     )
     joined = good.join(holdings, "account_number", join_type="left outer").sort_by("row")
-    status_changed = pc.unique(
-        joined.filter(
-            pc.fill_null(pc.not_equal(joined.column("status"), joined.column("held_status")), False)
-        ).column("customer_id")
+
+    def differs(column: str, held: str) -> pa.ChunkedArray:
+        return pc.not_equal(
+            pc.fill_null(joined.column(column), ""), pc.fill_null(joined.column(held), "")
+        )
+
+    status_change = pc.and_(
+        pc.is_valid(joined.column("holding_id")), differs("status", "held_status")
     )
+    status_changed = pc.unique(joined.filter(status_change).column("customer_id").combine_chunks())
+    missing = holdings.schema.empty_table()
     if latest:
-
-        def differs(column: str, held: str) -> pa.Array:
-            mine = pc.fill_null(joined.column(column), "")
-            theirs = pc.fill_null(joined.column(held), "")
-            return pc.not_equal(mine, theirs)
-
-        changed = pc.or_(
-            pc.is_null(joined.column("holding_id")),
-            pc.or_(
-                pc.not_equal(joined.column("balance"), joined.column("prior_balance")),
-                pc.or_(
-                    differs("status", "held_status"),
-                    pc.or_(
-                        differs("opened_on", "held_opened_on"),
-                        differs("matures_on", "held_matures_on"),
-                    ),
+        changed = functools.reduce(
+            pc.or_,
+            [
+                pc.is_null(joined.column("holding_id")),
+                pc.fill_null(
+                    pc.not_equal(joined.column("balance"), joined.column("prior_balance")), True
                 ),
-            ),
+                differs("status", "held_status"),
+                differs("opened_on", "held_opened_on"),
+                differs("matures_on", "held_matures_on"),
+            ],
         )
-        joined = joined.filter(pc.fill_null(changed, True))
-    mentioned = pa.chunked_array(
-        [
-            good.column("account_number").combine_chunks(),
-            pa.array(checked.rejected_keys, pa.string()),
-        ]
-    )
-    missing = holdings.filter(
-        pc.and_(
-            pc.invert(
-                pc.is_in(holdings.column("account_number"), value_set=mentioned.combine_chunks())
-            ),
-            pc.greater(holdings.column("prior_balance"), 0),
+        joined = joined.filter(changed)
+        mentioned = pa.concat_arrays(
+            [
+                good.column("account_number").combine_chunks(),
+                pa.array(checked.rejected_keys, pa.string()),
+            ]
         )
-    )
+        missing = holdings.filter(
+            pc.and_(
+                pc.invert(pc.is_in(holdings.column("account_number"), value_set=mentioned)),
+                pc.greater(holdings.column("prior_balance"), 0),
+            )
+        )
     return _Comparison(
         staged=joined.select(list(_STAGED_HOLDING_COLUMNS)),
         missing=missing,
         holdings=holdings,
-        status_changed=status_changed.combine_chunks()
-        if isinstance(status_changed, pa.ChunkedArray)
-        else status_changed,
+        status_changed=status_changed,
     )
 
 
