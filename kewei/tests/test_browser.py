@@ -122,3 +122,70 @@ def test_find_a_customer_and_reveal_a_mobile_with_a_reason(live_server, browser,
     assert AuditEvent.objects.filter(
         action="customers.customer.reveal", actor_id=bank.manager_a1.pk, note="电话回访"
     ).exists()
+
+
+def test_keep_the_product_catalogue_and_read_a_holdings_history(
+    live_server, browser, bank, tmp_path
+):
+    import datetime as dt
+
+    from kewei.products.feed.loading import load_day
+    from kewei.products.feed.writing import write_day
+    from kewei.products.models import Product
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "retail_a")
+    page.fill("#id_password", PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    # a wealth product without a risk level is refused, with the reason on the form
+    page.goto(f"{live_server.url}/products/new/")
+    page.fill("#id_code", "wm2601")
+    page.fill("#id_name", "稳盈2026第1期")
+    page.select_option("#id_category", "wealth")
+    page.fill("#id_term_days", "91")
+    page.click("main button.primary")
+    page.wait_for_load_state()
+    assert "投资类产品必须填写风险等级" in page.content()
+    page.select_option("#id_risk_level", "R2")
+    page.click("main button.primary")
+    page.wait_for_url(f"{live_server.url}/products/*/")
+    assert page.locator("h1").inner_text().startswith("稳盈2026第1期")
+    product = Product.objects.get(code="WM2601")
+    # two days of balances for the manager's customer
+    for day, balance in ((dt.date(2026, 11, 24), "1000"), (dt.date(2026, 11, 25), "4000")):
+        folder = tmp_path / day.isoformat()
+        write_day(
+            folder,
+            day,
+            holdings=[
+                (
+                    "6222000099990001",
+                    bank.customer_a1.customer_number,
+                    product.code,
+                    "2026-11-01",
+                    "2027-01-31",
+                    "",
+                    balance,
+                )
+            ],
+        )
+        load_day(day, folder)
+    # when the manager opens the holding from the customer page and asks for two days
+    manager = browser.new_page()
+    manager.goto(f"{live_server.url}/login/")
+    manager.fill("#id_username", "manager_a1")
+    manager.fill("#id_password", PASSWORD)
+    manager.click("[data-testid=login-submit]")
+    manager.wait_for_url(f"{live_server.url}/")
+    manager.goto(f"{live_server.url}/customers/{bank.customer_a1.pk}/")
+    assert "6222****0001" in manager.locator("#panel-holdings").inner_text()
+    manager.click("#panel-holdings a:has-text('稳盈2026第1期')")
+    manager.wait_for_load_state()
+    manager.fill("#id_start", "2026-11-24")
+    manager.fill("#id_end", "2026-11-25")
+    manager.click("main form.filters button")
+    manager.wait_for_load_state()
+    # then (1,000 + 4,000) / 2
+    assert "2,500.00 元" in manager.content()
