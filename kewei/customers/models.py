@@ -91,7 +91,9 @@ class Customer(ScopedModel):
     district level, the form everyone may see.
     """
 
-    customer_number = models.CharField(_("客户号"), max_length=20, unique=True)
+    # Unique by a constraint, not ``unique=True``: on PostgreSQL that would add a second,
+    # pattern-matching index, and the number is only ever matched exactly.
+    customer_number = models.CharField(_("客户号"), max_length=20)
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     name_pinyin = models.CharField(_("姓名拼音"), max_length=120, db_index=True)
     name_initials = models.CharField(_("拼音首字母"), max_length=30, db_index=True)
@@ -103,7 +105,7 @@ class Customer(ScopedModel):
     birth_month = models.PositiveSmallIntegerField(editable=False)
     birth_day = models.PositiveSmallIntegerField(editable=False)
     mobile = EncryptedTextField(_("手机号码"))
-    mobile_index = models.CharField(max_length=64, editable=False, db_index=True)
+    mobile_index = models.CharField(max_length=64, editable=False)
     address = EncryptedTextField(_("联系地址"))
     address_district = models.CharField(_("地址（区县）"), max_length=80, blank=True)
     department = models.ForeignKey(
@@ -184,10 +186,12 @@ class Customer(ScopedModel):
             models.UniqueConstraint(
                 fields=["id_number_index", "id_type"], name="customer_unique_identity"
             ),
+            models.UniqueConstraint(fields=["customer_number"], name="customer_number_unique"),
             models.CheckConstraint(condition=Q(aum__gte=0), name="customer_aum_not_negative"),
         ]
         indexes = [
             models.Index(fields=["birth_month", "birth_day"], name="customer_birthday"),
+            models.Index(fields=["mobile_index"], name="customer_mobile"),
             # A manager's book and an outlet's customers, already in order of assets: the
             # pages most opened ("my customers, largest first") read 50 index entries.
             models.Index(fields=["responsible_manager", "aum"], name="customer_manager_aum"),

@@ -174,7 +174,7 @@ class Holding(_CustomerData):
     """A customer's position in one product (持仓): an account, a deposit certificate,
     a fund position, a card, a loan contract, a signed service."""
 
-    account_number = models.CharField(_("账号/合同号"), max_length=40, unique=True)
+    account_number = models.CharField(_("账号/合同号"), max_length=40)
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("客户"),
@@ -195,6 +195,11 @@ class Holding(_CustomerData):
     class Meta:
         verbose_name = _("持仓")
         verbose_name_plural = _("持仓")
+        # Keys are unique by constraints (no pattern-matching twin index on PostgreSQL):
+        # they are matched exactly, and every extra index slows the daily load.
+        constraints = [
+            models.UniqueConstraint(fields=["account_number"], name="holding_account_unique")
+        ]
         indexes = [
             models.Index(fields=["customer", "status"], name="holding_customer_status"),
             models.Index(fields=["product", "status"], name="holding_product_status"),
@@ -284,7 +289,7 @@ class CounterpartyKind(models.TextChoices):
 class Transaction(_CustomerData):
     """A dated movement of money on a holding (资金流水), as the core system booked it."""
 
-    transaction_id = models.CharField(_("流水号"), max_length=40, unique=True)
+    transaction_id = models.CharField(_("流水号"), max_length=40)
     holding = models.ForeignKey(
         Holding, verbose_name=_("持仓"), on_delete=models.PROTECT, related_name="transactions"
     )
@@ -311,6 +316,7 @@ class Transaction(_CustomerData):
             models.Index(fields=["booked_on", "is_large"], name="transaction_day_large"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["transaction_id"], name="transaction_id_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
         ]
 
@@ -335,7 +341,7 @@ class BusinessEvent(_CustomerData):
     """A business event from the core system (loan disbursed, card activated ...) that
     points, care reminders and analytics react to."""
 
-    event_id = models.CharField(_("事件编号"), max_length=40, unique=True)
+    event_id = models.CharField(_("事件编号"), max_length=40)
     kind = models.CharField(_("事件类型"), max_length=30, choices=EventKind.choices)
     customer = models.ForeignKey(
         "customers.Customer",
@@ -357,6 +363,7 @@ class BusinessEvent(_CustomerData):
     class Meta:
         verbose_name = _("业务事件")
         verbose_name_plural = _("业务事件")
+        constraints = [models.UniqueConstraint(fields=["event_id"], name="event_id_unique")]
         indexes = [
             models.Index(fields=["customer", "occurred_on"], name="event_customer_day"),
             models.Index(fields=["occurred_on", "kind"], name="event_day_kind"),
