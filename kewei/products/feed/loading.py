@@ -255,7 +255,8 @@ def _compare_with_holdings(checked: Checked, latest: bool) -> _Comparison:
         "balance",
         pc.if_else(closed, pa.scalar(0, pa.int64()), good.column("balance")),
     )
-    joined = good.join(holdings, "account_number", join_type="left outer").sort_by("row")
+    # (Row order does not matter from here: rows are keyed by account.)
+    joined = good.join(holdings, "account_number", join_type="left outer")
 
     def differs(column: str, held: str) -> pa.ChunkedArray:
         return pc.not_equal(
