@@ -155,9 +155,9 @@ def recent_transactions(customer, limit: int = 20) -> list[Transaction]:
 
 
 def product_list(*, category: str = "", status: str = "", text: str = "") -> QuerySet[Product]:
-    products = Product.objects.annotate(
-        holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.OPEN))
-    )
+    # No holder counts here: at a bank's volume that is an aggregate over every holding
+    # on each page view; the product's own page shows them.
+    products = Product.objects.all()
     if category:
         products = products.filter(category=category)
     if status:
