@@ -144,8 +144,12 @@ def _plan(rng: random.Random, customers, first: dt.date, days: int) -> tuple[Boo
                 return first + dt.timedelta(days=rng.randrange(1, days))
             return first - dt.timedelta(days=rng.randrange(30, 4000))
 
+        # The wealthier the customer, the more likely each investment product.
+        wealth = max(1.0, aum / 100_000) ** 0.5
         held = [
-            (code, share) for code, share, p in INVESTMENTS if aum > 20_000 and rng.random() < p
+            (code, share)
+            for code, share, p in INVESTMENTS
+            if aum > 20_000 and rng.random() < min(0.9, p * wealth)
         ]
         weights = sum(share for _code, share in held)
         invested = min(0.85, weights) * aum

@@ -8,6 +8,8 @@ Python code turns them into ``Decimal`` yuan at the edge (:func:`kewei.core.mone
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -259,6 +261,11 @@ class BalanceInterval(_CustomerData):
     @property
     def balance_yuan(self):
         return yuan(self.balance)
+
+    @property
+    def last_day(self):
+        """The interval's last day (``valid_to`` is exclusive), as staff read a period."""
+        return self.valid_to - datetime.timedelta(days=1) if self.valid_to else None
 
 
 class Direction(models.TextChoices):

@@ -23,8 +23,9 @@ def _snapshot():
 
 def _wipe():
     from kewei.customers.models import Customer, CustomerAssignment
-    from kewei.products.models import FeedDay, Holding, Transaction
+    from kewei.products.models import BusinessEvent, FeedDay, Holding, Transaction
 
+    BusinessEvent.objects.all().delete()
     Transaction.objects.all().delete()
     Holding.objects.all().delete()
     FeedDay.objects.all().delete()
