@@ -62,6 +62,7 @@ from kewei.products.models import (
     StagedTransaction,
     Transaction,
 )
+from kewei.products.selectors import first_feed_day, latest_feed_day
 
 STAGING = (StagedHolding, StagedBalanceChange, StagedCustomer, StagedTransaction, StagedEvent)
 
@@ -133,6 +134,7 @@ def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
     tables = {name: read_file(directory, manifest, name) for name in spec.FILES}
     checked = {name: check(name, tables[name], day) for name in spec.COLUMNS}
     result = DayResult(day=day)
+    manifest_hash = manifest_sha256(directory)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One load at a time: the staging tables are shared.
@@ -150,14 +152,14 @@ def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
         _load_transactions(day, checked[spec.TRANSACTIONS], result, holdings)
         _load_events(day, checked[spec.EVENTS], result)
         _update_coverage()
-        _record_day(day, directory, result)
+        _record_day(day, manifest_hash, result)
         _refresh_assets(day, next_day)
         audit_record(
             actor=actor,
             action="products.load_day",
             after={
                 "day": day.isoformat(),
-                "manifest_sha256": manifest_sha256(directory),
+                "manifest_sha256": manifest_hash,
                 **{name: vars(counts) for name, counts in result.files.items()},
             },
         )
@@ -484,47 +486,10 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
         """,
         params,
     )
-    if next_day is not None:
-        # Join with the interval that starts where the range ends, if its balance is equal.
-        _run(
-            f"""
-            UPDATE {{interval}} SET valid_to = (
-                SELECT r.valid_to FROM {{interval}} r
-                WHERE r.holding_id = {{interval}}.holding_id AND r.valid_from = %(next)s)
-            WHERE {changed} AND valid_from = %(day)s AND EXISTS (
-                SELECT 1 FROM {{interval}} r WHERE r.holding_id = {{interval}}.holding_id
-                AND r.valid_from = %(next)s AND r.balance = {{interval}}.balance)
-            """,
-            params,
-        )
-        _run(
-            f"""
-            DELETE FROM {{interval}} WHERE {changed} AND valid_from = %(next)s AND EXISTS (
-                SELECT 1 FROM {{interval}} x WHERE x.holding_id = {{interval}}.holding_id
-                AND x.valid_from = %(day)s AND (x.valid_to IS NULL OR x.valid_to > %(next)s))
-            """,
-            params,
-        )
-    # Join with the interval that ends where the range starts, if its balance is equal.
-    _run(
-        f"""
-        UPDATE {{interval}} SET valid_to = (
-            SELECT x.valid_to FROM {{interval}} x
-            WHERE x.holding_id = {{interval}}.holding_id AND x.valid_from = %(day)s)
-        WHERE {changed} AND valid_to = %(day)s AND EXISTS (
-            SELECT 1 FROM {{interval}} x WHERE x.holding_id = {{interval}}.holding_id
-            AND x.valid_from = %(day)s AND x.balance = {{interval}}.balance)
-        """,
-        params,
-    )
-    _run(
-        f"""
-        DELETE FROM {{interval}} WHERE {changed} AND valid_from = %(day)s AND EXISTS (
-            SELECT 1 FROM {{interval}} x WHERE x.holding_id = {{interval}}.holding_id
-            AND x.valid_from < %(day)s AND (x.valid_to IS NULL OR x.valid_to > %(day)s))
-        """,
-        params,
-    )
+    # Join equal neighbours across the range's ends: at its end first, then its start.
+    for boundary in (next_day, day):
+        if boundary is not None:
+            _join_at(boundary, changed)
     if next_day is None:
         # A holding missing from the latest day's file holds nothing now.
         _run(
@@ -533,6 +498,33 @@ def _merge_balances(day: dt.date, next_day: dt.date | None) -> None:
             WHERE id IN (SELECT holding_id FROM {change} WHERE balance = 0) AND balance <> 0
             """
         )
+
+
+def _join_at(boundary: dt.date, changed: str) -> None:
+    """Where an interval of a changed holding ends at ``boundary`` and the next one
+    starts there with the same balance, make them one."""
+    params = {"boundary": boundary}
+    _run(
+        f"""
+        UPDATE {{interval}} SET valid_to = (
+            SELECT r.valid_to FROM {{interval}} r
+            WHERE r.holding_id = {{interval}}.holding_id AND r.valid_from = %(boundary)s)
+        WHERE {changed} AND valid_to = %(boundary)s AND EXISTS (
+            SELECT 1 FROM {{interval}} r WHERE r.holding_id = {{interval}}.holding_id
+            AND r.valid_from = %(boundary)s AND r.balance = {{interval}}.balance)
+        """,
+        params,
+    )
+    # The interval that started at the boundary now lies inside the joined one.
+    _run(
+        f"""
+        DELETE FROM {{interval}} WHERE {changed} AND valid_from = %(boundary)s AND EXISTS (
+            SELECT 1 FROM {{interval}} l WHERE l.holding_id = {{interval}}.holding_id
+            AND l.valid_from < %(boundary)s
+            AND (l.valid_to IS NULL OR l.valid_to > %(boundary)s))
+        """,
+        params,
+    )
 
 
 def _load_transactions(
@@ -677,13 +669,13 @@ def _update_coverage() -> None:
     )
 
 
-def _record_day(day: dt.date, directory: Path, result: DayResult) -> None:
+def _record_day(day: dt.date, manifest_hash: str, result: DayResult) -> None:
     feed_day, created = FeedDay.objects.get_or_create(
-        day=day, defaults={"manifest_sha256": manifest_sha256(directory)}
+        day=day, defaults={"manifest_sha256": manifest_hash}
     )
     if not created:
         feed_day.loads += 1
-        feed_day.manifest_sha256 = manifest_sha256(directory)
+        feed_day.manifest_sha256 = manifest_hash
         feed_day.loaded_at = timezone.now()
     feed_day.counts = {name: vars(counts) for name, counts in result.files.items()}
     feed_day.rejected = result.rejected
@@ -709,14 +701,9 @@ def _refresh_assets(day: dt.date, next_day: dt.date | None) -> None:
     whose balances changed), and the monthly assets of every complete month whose days
     this load changed. A month in progress is not stored: its month-to-date average is
     computed when asked (``selectors.average_daily_aum``)."""
-    first, last = (
-        FeedDay.objects.order_by("day").values_list("day", flat=True).first(),
-        FeedDay.objects.order_by("-day").values_list("day", flat=True).first(),
-    )
+    first, last = first_feed_day(), latest_feed_day()
     if next_day is None:
-        current_assets_update(
-            "SELECT DISTINCT h.customer_id FROM {change} c JOIN {holding} h ON h.id = c.holding_id"
-        )
+        _update_current_aum()
     changed_until = (next_day - dt.timedelta(days=1)) if next_day else day
     month = _month_start(day)
     while month <= changed_until:
@@ -761,21 +748,22 @@ def month_assets_rebuild(
     )
 
 
-def current_assets_update(customers_sql: str) -> None:
-    """Set ``Customer.aum`` (元) to the sum of the current balances of the deposit and
-    investment holdings, for the customers that ``customers_sql`` selects."""
+def _update_current_aum() -> None:
+    """Set ``Customer.aum`` (元) of the customers whose balances changed to the sum of
+    the current balances of their deposit and investment holdings."""
     categories = ", ".join(f"'{category}'" for category in AUM_CATEGORIES)  # constants
     _run(
         f"""
         UPDATE {{customer}} SET aum = summed.fen / 100.0
         FROM (
-            SELECT a.customer_id,
+            SELECT touched.customer_id,
                    COALESCE(SUM(CASE WHEN p.category IN ({categories})
                                      THEN h.balance ELSE 0 END), 0) AS fen
-            FROM ({customers_sql}) a
-            LEFT JOIN {{holding}} h ON h.customer_id = a.customer_id
+            FROM (SELECT DISTINCT h.customer_id FROM {{change}} c
+                  JOIN {{holding}} h ON h.id = c.holding_id) touched
+            LEFT JOIN {{holding}} h ON h.customer_id = touched.customer_id
             LEFT JOIN {{product}} p ON p.id = h.product_id
-            GROUP BY a.customer_id
+            GROUP BY touched.customer_id
         ) summed
         WHERE summed.customer_id = {{customer}}.id AND {{customer}}.aum <> summed.fen / 100.0
         """

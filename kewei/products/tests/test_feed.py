@@ -166,6 +166,25 @@ def test_a_late_day_between_loaded_days_changes_only_its_own_days(bank, tmp_path
     assert str(a1.aum) == "100.00"
 
 
+def test_a_corrected_day_joins_the_neighbour_with_the_same_balance(bank, tmp_path):
+    # given 25: 100, 26: 300, 27: 300 (two intervals)
+    a1 = bank.customer_a1
+    for day, balance in {D25: "100", D26: "300", D27: "300"}.items():
+        write_day(
+            tmp_path / day.isoformat(), day, holdings=[holding_row("A1", a1, "D001", balance)]
+        )
+        load_day(day, tmp_path / day.isoformat())
+    # when the 26th is sent again, corrected to 100
+    write_day(tmp_path / "fix", D26, holdings=[holding_row("A1", a1, "D001", "100")])
+    load_day(D26, tmp_path / "fix")
+    # then the 25th and 26th are one interval, and the 27th is untouched
+    assert list(
+        BalanceInterval.objects.order_by("valid_from").values_list(
+            "valid_from", "valid_to", "balance"
+        )
+    ) == [(D25, D27, 10000), (D27, None, 30000)]
+
+
 def test_a_holding_missing_from_a_day_has_no_balance_that_day(bank, tmp_path):
     a1 = bank.customer_a1
     write_day(tmp_path / "25", D25, holdings=[holding_row("A1", a1, "D001", "100")])
