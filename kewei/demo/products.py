@@ -13,18 +13,18 @@ import math
 import random
 import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils import timezone
 
+from kewei.core.money import yuan
 from kewei.core.progress import Progress
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.demo.seeders import SeedContext, register_seeder
 from kewei.products.feed.loading import load_day
-from kewei.products.feed.writing import write_day
+from kewei.products.feed.writing import holdings_table, write_day
 from kewei.products.models import RISK_RATED_CATEGORIES, Category, FeedDay, Product
 from kewei.products.services import ProductData, product_create
 
@@ -203,7 +203,7 @@ def _day_flows(rng, book: Book, roles, day: dt.date, sequence: list[int]):
                 f"T{day:%Y%m%d}{sequence[0]:08d}",
                 book.account[index],
                 day.isoformat(),
-                f"{amount // 100}.{amount % 100:02d}",
+                str(yuan(amount)),
                 direction,
                 channel,
                 counterparty,
@@ -270,37 +270,19 @@ def _day_flows(rng, book: Book, roles, day: dt.date, sequence: list[int]):
 # The demo's most recent days come as daily files; older history as week-end files.
 DAILY_DAYS = 92
 
-HOLDING_COLUMNS = (
-    "account_number",
-    "customer_number",
-    "product_code",
-    "opened_on",
-    "matures_on",
-    "status",
-    "balance",
-)
-
 
 def _snapshot(book: Book, day: dt.date) -> pa.Table:
     """Every holding open on ``day`` with its balance, as the holdings file's table."""
+    table = holdings_table(
+        account_number=book.account,
+        customer_number=book.customer,
+        product_code=book.product,
+        opened_on=pa.array(book.opened, pa.date32()),
+        matures_on=book.matures,
+        balance=book.balance,
+    )
     opened = pa.array(book.opened, pa.date32())
-    mask = pc.less_equal(opened, pa.scalar(day, pa.date32()))
-    balance = pa.array(book.balance, pa.int64())
-    amounts = pc.multiply(
-        balance.cast(pa.decimal128(19, 0)), pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
-    ).cast(pa.string())
-    table = pa.table(
-        {
-            "account_number": pa.array(book.account),
-            "customer_number": pa.array(book.customer),
-            "product_code": pa.array(book.product),
-            "opened_on": opened.cast(pa.string()),
-            "matures_on": pc.fill_null(pa.array(book.matures, pa.date32()).cast(pa.string()), ""),
-            "status": pa.array(["open"] * len(book.account)),
-            "balance": amounts,
-        }
-    ).filter(mask)
-    return table
+    return table.filter(pc.less_equal(opened, pa.scalar(day, pa.date32())))
 
 
 def _events(book: Book, new: list[int], day: dt.date, sequence: list[int]) -> list[tuple]:
@@ -320,7 +302,7 @@ def _events(book: Book, new: list[int], day: dt.date, sequence: list[int]) -> li
                     book.account[index],
                     code,
                     day.isoformat(),
-                    "" if amount is None else f"{amount // 100}.{amount % 100:02d}",
+                    "" if amount is None else str(yuan(amount)),
                 )
             )
     return rows

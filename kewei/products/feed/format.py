@@ -79,4 +79,15 @@ COLUMNS = {HOLDINGS: HOLDING_COLUMNS, TRANSACTIONS: TRANSACTION_COLUMNS, EVENTS:
 # Each file's key: a second row with the same key is rejected as a duplicate.
 KEYS = {HOLDINGS: "account_number", TRANSACTIONS: "transaction_id", EVENTS: "event_id"}
 # The customers file has the columns of the customer import (``customers.importing``),
-# English or Chinese headers, and must carry ``customer_number``.
+# English or Chinese headers, and must carry ``customer_number``. As Kewei writes it:
+CUSTOMER_FILE_COLUMNS = (
+    "customer_number",
+    "name",
+    "gender",
+    "id_type",
+    "id_number",
+    "birthday",
+    "mobile",
+    "address",
+    "department",
+)

@@ -8,30 +8,52 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from kewei.products.feed import format as spec
 
-CUSTOMER_COLUMNS = (
-    "customer_number",
-    "name",
-    "gender",
-    "id_type",
-    "id_number",
-    "birthday",
-    "mobile",
-    "address",
-    "department",
-)
-
 
 def _header(name: str) -> tuple[str, ...]:
     if name == spec.CUSTOMERS:
-        return CUSTOMER_COLUMNS
+        return spec.CUSTOMER_FILE_COLUMNS
     return tuple(column.name for column in spec.COLUMNS[name])
+
+
+def yuan_text(fen: pa.Array) -> pa.Array:
+    """Amounts in 分 as the feed writes them: ``123456`` → ``"1234.56"``."""
+    return pc.multiply(
+        pa.array(fen, pa.int64()).cast(pa.decimal128(19, 0)),
+        pa.scalar(Decimal("0.01"), pa.decimal128(3, 2)),
+    ).cast(pa.string())
+
+
+def holdings_table(
+    *, account_number, customer_number, product_code, opened_on, matures_on, balance
+) -> pa.Table:
+    """A holdings file of open holdings, column-wise: dates as ``date`` values (or ISO
+    text), ``matures_on`` empty where there is none, balances in 分."""
+
+    def dates(values) -> pa.Array:
+        array = values if isinstance(values, pa.Array) else pa.array(values, pa.date32())
+        return array.cast(pa.string()) if array.type == pa.date32() else array
+
+    accounts = pa.array(account_number, pa.string())
+    return pa.table(
+        {
+            "account_number": accounts,
+            "customer_number": pa.array(customer_number, pa.string()),
+            "product_code": pa.array(product_code, pa.string()),
+            "opened_on": dates(opened_on),
+            "matures_on": pc.fill_null(dates(matures_on), ""),
+            "status": pa.array(["open"] * len(accounts), pa.string()),
+            "balance": yuan_text(balance),
+        }
+    )
 
 
 def write_day(
