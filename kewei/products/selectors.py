@@ -121,15 +121,13 @@ def customer_assets(customer) -> CustomerAssets:
     """What the customer page shows: AUM and loans on the latest loaded day, the
     month-average daily AUM of the latest complete month and of the month so far."""
     latest = AssetsMonth.objects.filter(customer=customer).order_by("-month").first()
-    loans = sum(
-        Holding.objects.filter(
-            customer=customer, product__category__in=LOAN_CATEGORIES
-        ).values_list("balance", flat=True)
-    )
+    loans = Holding.objects.filter(
+        customer=customer, product__category__in=LOAN_CATEGORIES
+    ).aggregate(total=Sum("balance"))["total"]
     as_of = latest_feed_day()
     return CustomerAssets(
         aum=customer.aum,
-        loans=yuan(loans),
+        loans=yuan(loans or 0),
         as_of=as_of,
         categories=customer.product_categories,
         month=latest.month if latest else None,
