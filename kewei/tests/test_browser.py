@@ -53,6 +53,15 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def sign_in(page, live_server, username: str) -> None:
+    """Sign in on the login page and land on the home page."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
 def test_log_in_switch_language_and_stay_on_the_intranet(live_server, browser, bank):
     # given
     page = browser.new_page()
@@ -86,11 +95,7 @@ def test_log_in_switch_language_and_stay_on_the_intranet(live_server, browser, b
 def test_phone_layout_folds_the_menu(live_server, browser, bank):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "manager_a1")
-    page.fill("#id_password", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "manager_a1")
     assert not page.locator(".mainnav").is_visible()
     page.click(".nav-toggle-label")
     assert page.locator(".mainnav").is_visible()
@@ -101,11 +106,7 @@ def test_find_a_customer_and_reveal_a_mobile_with_a_reason(live_server, browser,
     from kewei.audit.models import AuditEvent
 
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "manager_a1")
-    page.fill("#id_password", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "manager_a1")
     # search by pinyin initials; only the manager's own book answers
     page.goto(f"{live_server.url}/customers/?text=zs")
     page.click("table.table tbody tr td a")
@@ -134,11 +135,7 @@ def test_keep_the_product_catalogue_and_read_a_holdings_history(
     from kewei.products.models import Product
 
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "retail_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "retail_a")
     # a wealth product without a risk level is refused, with the reason on the form
     page.goto(f"{live_server.url}/products/new/")
     page.fill("#id_code", "wm2601")
@@ -174,11 +171,7 @@ def test_keep_the_product_catalogue_and_read_a_holdings_history(
         load_day(day, folder)
     # when the manager opens the holding from the customer page and asks for two days
     manager = browser.new_page()
-    manager.goto(f"{live_server.url}/login/")
-    manager.fill("#id_username", "manager_a1")
-    manager.fill("#id_password", PASSWORD)
-    manager.click("[data-testid=login-submit]")
-    manager.wait_for_url(f"{live_server.url}/")
+    sign_in(manager, live_server, "manager_a1")
     manager.goto(f"{live_server.url}/customers/{bank.customer_a1.pk}/")
     assert "6222****0001" in manager.locator("#panel-holdings").inner_text()
     manager.click("#panel-holdings a:has-text('稳盈2026第1期')")
