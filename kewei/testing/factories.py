@@ -102,6 +102,22 @@ def customer_data(**overrides):
     return CustomerData(**values)
 
 
+def customer_data_of(existing, **overrides):
+    """The basic information ``existing`` already has, as services take it."""
+    values = dict(
+        id_number=existing.id_number,
+        name=existing.name,
+        mobile=existing.mobile,
+        address=existing.address,
+        department=existing.department,
+        responsible_manager=existing.responsible_manager,
+        aum=existing.aum,
+        source=existing.source,
+    )
+    values.update(overrides)
+    return customer_data(**values)
+
+
 def customer(*, department: Department, manager: Staff | None = None, actor=None, **overrides):
     from kewei.customers.services import customer_create
 

@@ -64,15 +64,7 @@ def test_update_keeps_masked_history(bank):
 
 def test_unchanged_update_writes_nothing(bank):
     customer = bank.customer_a1
-    data = factories.customer_data(
-        id_number=customer.id_number,
-        name=customer.name,
-        mobile=customer.mobile,
-        address=customer.address,
-        department=customer.department,
-        responsible_manager=customer.responsible_manager,
-        aum=customer.aum,
-    )
+    data = factories.customer_data_of(customer)
     services.customer_update(actor=bank.head_a1, customer=customer, data=data)
     assert not AuditEvent.objects.filter(action="customers.customer.update").exists()
 
@@ -299,16 +291,7 @@ def test_bulk_created_changes_equal_the_snapshot_diff(bank):
     from kewei.audit.services import diff, snapshot
 
     customer = bank.customer_a1
-    data = factories.customer_data(
-        id_number=customer.id_number,
-        name=customer.name,
-        mobile=customer.mobile,
-        address=customer.address,
-        department=customer.department,
-        responsible_manager=customer.responsible_manager,
-        aum=customer.aum,
-        source=customer.source,
-    )
+    data = factories.customer_data_of(customer)
     expected = diff(None, snapshot(customer, services.CUSTOMER_FIELDS))
     built = services.created_changes(
         data, number=customer.customer_number, manager_id=customer.responsible_manager_id
