@@ -1,5 +1,7 @@
 """Settings for the test suite: the base settings with fast, local-only services."""
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,8 +19,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Files written by tests (exports, uploads) go to a throw-away folder.
+# Files written by tests (exports, uploads) go to a throw-away folder, removed
+# when the process that made it ends.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kewei-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}
