@@ -88,9 +88,6 @@ class CustomerForm(forms.Form):
         label=_("客户经理"), queryset=Staff.objects.none(), required=False
     )
     vip_flag = forms.BooleanField(label=_("贵宾（手工标记）"), required=False)
-    aum = forms.DecimalField(
-        label=_("金融资产（元）"), max_digits=18, decimal_places=2, required=False, min_value=0
-    )
     source = forms.ChoiceField(
         label=_("信息来源"), choices=InformationSource.choices, initial=InformationSource.COUNTER
     )

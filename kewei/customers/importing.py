@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from kewei.customers.services import (
     created_changes,
     customer_number_block,
     insert_row,
+    open_assets,
 )
 from kewei.customers.services import identity_index as make_identity_index
 from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_customer
@@ -83,7 +85,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "responsible manager",
     ),
     "vip_flag": ("贵宾", "是否贵宾", "vip"),
-    "aum": ("金融资产", "资产", "资产余额", "aum", "assets"),
     "source": ("信息来源", "来源", "source"),
 }
 _LOOKUP = {
@@ -415,6 +416,7 @@ class _Importer:
             .filter(customer_number__in=[item.data.customer_number for item in creates])
             .values_list("customer_number", "pk")
         )
+        open_assets(dict.fromkeys(ids.values(), Decimal(0)))
         reason = _("批量导入")
         bulk_insert(
             CustomerAssignment,

@@ -31,8 +31,8 @@ from kewei.organisation.models import Department
 
 SORTS = {
     "name": ("name_pinyin", "pk"),
-    "-aum": ("-aum", "pk"),
-    "aum": ("aum", "pk"),
+    "-aum": ("-assets__aum", "pk"),
+    "aum": ("assets__aum", "pk"),
     "birthday": ("birth_month", "birth_day", "pk"),
     "-created": ("-created_at", "-pk"),
     "number": ("customer_number",),
@@ -193,7 +193,7 @@ def _text_filter(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]
 
 
 def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
-    customers = Customer.objects.select_related("department", "responsible_manager")
+    customers = Customer.objects.select_related("department", "responsible_manager", "assets")
     if not query.include_merged:
         customers = customers.filter(status=CustomerStatus.ACTIVE)
     if query.text:
@@ -211,9 +211,9 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
     if query.tier:
         customers = customers.filter(tier=query.tier)
     if query.aum_min_wan is not None:
-        customers = customers.filter(aum__gte=query.aum_min_wan * TEN_THOUSAND)
+        customers = customers.filter(assets__aum__gte=query.aum_min_wan * TEN_THOUSAND)
     if query.aum_max_wan is not None:
-        customers = customers.filter(aum__lte=query.aum_max_wan * TEN_THOUSAND)
+        customers = customers.filter(assets__aum__lte=query.aum_max_wan * TEN_THOUSAND)
     if query.birth_month:
         customers = customers.filter(birth_month=query.birth_month)
     if query.tags:
@@ -268,9 +268,10 @@ def household_summary(customer: Customer) -> dict[str, Any] | None:
     visible = list(
         Customer.objects.filter(household_id=customer.household_id, status=CustomerStatus.ACTIVE)
         .order_by("pk")
-        .only("pk", "name", "customer_number", "aum")
+        .select_related("assets")
+        .only("pk", "name", "customer_number", "assets__aum")
     )
-    total = everyone.aggregate(total=Sum("aum"))["total"] or Decimal("0")
+    total = everyone.aggregate(total=Sum("assets__aum"))["total"] or Decimal("0")
     return {
         "household": customer.household,
         "members": visible,

@@ -4,15 +4,18 @@ leaves an audit event whose before/after values have personal data masked."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
 from kewei.core import crypto
+from kewei.core.bulk import bulk_insert
 from kewei.core.masking import mask_address
 from kewei.core.models import reserve_numbers
 from kewei.core.scope import current_scope
@@ -21,6 +24,7 @@ from kewei.customers.models import (
     Consent,
     ConsentChannel,
     Customer,
+    CustomerAssets,
     CustomerAssignment,
     CustomerProfile,
     CustomerRelationship,
@@ -47,7 +51,6 @@ CUSTOMER_FIELDS = (
     "department",
     "responsible_manager",
     "vip_flag",
-    "aum",
     "source",
     "status",
 )
@@ -95,7 +98,6 @@ def apply_data(customer: Customer, data: CustomerData) -> None:
     customer.department = data.department
     customer.responsible_manager = data.responsible_manager
     customer.vip_flag = data.vip_flag
-    customer.aum = data.aum
     customer.source = data.source
 
 
@@ -119,7 +121,6 @@ INSERT_COLUMNS = (
     "responsible_manager_id",
     "vip_flag",
     "tier",
-    "aum",
     "source",
     "status",
     "created_at",
@@ -155,12 +156,17 @@ def insert_row(
         manager_id,
         data.vip_flag,
         "",
-        data.aum,
         data.source,
         CustomerStatus.ACTIVE,
         now,
         now,
     )
+
+
+def open_assets(amounts: Mapping[int, Decimal]) -> None:
+    """The assets rows of new customers (customer id → 元): every customer has one, which
+    the daily feed keeps from then on."""
+    bulk_insert(CustomerAssets, ["customer_id", "aum"], amounts.items())
 
 
 def created_changes(data: CustomerData, *, number: str, manager_id: int | None) -> dict:
@@ -170,7 +176,6 @@ def created_changes(data: CustomerData, *, number: str, manager_id: int | None) 
     masks = Customer.audit_masks
     values = (
         ("address", masks["address"](data.address)),
-        ("aum", str(data.aum)),
         ("birthday", data.birthday.isoformat()),
         ("customer_number", number),
         ("department", data.department.pk),
@@ -237,6 +242,7 @@ def customer_create(*, actor, data: CustomerData) -> Customer:
     customer = Customer(customer_number=data.customer_number or customer_number_block(1)[0])
     apply_data(customer, data)
     customer.save(force_insert=True)
+    open_assets({customer.pk: Decimal(0)})
     if customer.responsible_manager_id:
         _open_assignment(customer, customer.responsible_manager, actor, _("建档"))
     audit_record(
@@ -320,10 +326,10 @@ def book_transfer_plan(
         raise CustomerError(_("请至少选择一位接收的客户经理。"), code="no_target")
     if any(m.pk == from_manager.pk for m in to_managers):
         raise CustomerError(_("接收人不能是移交人本人。"), code="self_transfer")
-    book = Customer.objects.filter(responsible_manager=from_manager).order_by("-aum", "pk")
+    book = Customer.objects.filter(responsible_manager=from_manager).order_by("-assets__aum", "pk")
     totals = {manager.pk: 0 for manager in to_managers}
     plan = []
-    for customer_id, aum in book.values_list("pk", "aum").iterator(chunk_size=5000):
+    for customer_id, aum in book.values_list("pk", "assets__aum").iterator(chunk_size=5000):
         target = min(totals, key=lambda pk: (totals[pk], pk))
         totals[target] += aum
         plan.append((customer_id, target))
@@ -625,14 +631,16 @@ def customer_merge(*, actor, keep: Customer, duplicate: Customer, reason: str = 
     if keep.responsible_manager_id is None and duplicate.responsible_manager_id:
         keep.responsible_manager_id = duplicate.responsible_manager_id
     keep.vip_flag = keep.vip_flag or duplicate.vip_flag
-    keep.aum = keep.aum + duplicate.aum
+    # The duplicate's holdings moved to ``keep``; so do the assets they make up.
+    assets = CustomerAssets.objects.unrestricted()
+    assets.filter(customer=keep).update(aum=F("aum") + duplicate.aum)
+    assets.filter(customer=duplicate).update(aum=0)
     keep.updated_at = timezone.now()
     keep.save()
     duplicate.status = CustomerStatus.MERGED
     duplicate.merged_into = keep
     duplicate.responsible_manager = None
     duplicate.vip_flag = False
-    duplicate.aum = 0
     duplicate.household = None
     duplicate.updated_at = timezone.now()
     duplicate.save()

@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
@@ -39,7 +38,6 @@ FIELD_LABELS = {
     "department": gettext_lazy("归属网点"),
     "responsible_manager": gettext_lazy("客户经理"),
     "vip_flag": gettext_lazy("贵宾"),
-    "aum": gettext_lazy("金融资产"),
     "source": gettext_lazy("信息来源"),
 }
 
@@ -68,7 +66,6 @@ class CustomerData:
     department: Any
     responsible_manager: Any = None
     vip_flag: bool = False
-    aum: Decimal = Decimal("0.00")
     source: str = InformationSource.COUNTER
     customer_number: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -124,26 +121,6 @@ def parse_date(value: Any) -> dt.date:
         except ValueError:
             continue
     raise ValueError(_("日期格式应为 2026-01-31 或 2026年1月31日"))
-
-
-def parse_amount(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        amount = value
-    else:
-        text = _text(value).replace(",", "").replace("，", "").replace("元", "")
-        if text == "":
-            return Decimal("0.00")
-        if isinstance(value, float):
-            text = repr(value)
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(_("金额应为数字")) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(_("金额不能为负数"))
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(_("金额最多两位小数"))
-    return amount.quantize(Decimal("0.01"))
 
 
 def parse_bool(value: Any) -> bool:
@@ -274,12 +251,6 @@ def clean_customer(
     if vip_flag and manager is None and not any(e.field == "responsible_manager" for e in errors):
         fail("responsible_manager", _("贵宾客户必须指定客户经理（人户合一）"))
 
-    aum = Decimal("0.00")
-    try:
-        aum = parse_amount(raw.get("aum"))
-    except ValueError as error:
-        fail("aum", str(error))
-
     source = _text(raw.get("source")) or InformationSource.COUNTER
     if source not in SOURCES:
         labels = {str(label): value for value, label in InformationSource.choices}
@@ -305,7 +276,6 @@ def clean_customer(
         department=department,
         responsible_manager=manager,
         vip_flag=vip_flag,
-        aum=aum,
         source=source,
         customer_number=customer_number,
     ), []

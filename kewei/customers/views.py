@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -112,7 +111,6 @@ def _save_customer(user, data: dict, customer: Customer | None = None) -> Custom
     data = {
         **data,
         "vip_flag": bool(data.get("vip_flag")),
-        "aum": data["aum"] if data.get("aum") is not None else Decimal("0"),
     }
     cleaned, errors = clean_customer(data, departments={}, managers={})
     if errors:
@@ -155,7 +153,6 @@ def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
         "department": customer.department_id,
         "responsible_manager": customer.responsible_manager_id,
         "vip_flag": customer.vip_flag,
-        "aum": customer.aum,
         "source": customer.source,
     }
     return form_page(
@@ -173,7 +170,7 @@ def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(
         Customer.objects.select_related(
-            "department", "responsible_manager", "household", "merged_into"
+            "department", "responsible_manager", "household", "merged_into", "assets"
         ),
         pk=pk,
     )
@@ -424,8 +421,8 @@ def _preview(plan: list[tuple[int, int]]) -> list[dict]:
             {
                 "manager": staff[manager_id],
                 "count": len(ids),
-                "aum": customers.aggregate(total=Sum("aum"))["total"] or 0,
-                "sample": list(customers.order_by("-aum")[:10]),
+                "aum": customers.aggregate(total=Sum("assets__aum"))["total"] or 0,
+                "sample": list(customers.order_by("-assets__aum")[:10]),
             }
         )
     return rows

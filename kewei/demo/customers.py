@@ -28,7 +28,7 @@ from kewei.customers.models import (
     InformationSource,
     Tag,
 )
-from kewei.customers.services import ENCRYPTED_COLUMNS, INSERT_COLUMNS, insert_row
+from kewei.customers.services import ENCRYPTED_COLUMNS, INSERT_COLUMNS, insert_row, open_assets
 from kewei.customers.validation import CustomerData
 from kewei.demo.names import person_name
 from kewei.demo.seeders import SeedContext, register_seeder
@@ -160,6 +160,7 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
     for start in range(0, total, CHUNK):
         numbers = [f"C{index + 1:011d}" for index in range(start, min(start + CHUNK, total))]
         rows = []
+        planned_aum: dict[str, Decimal] = {}
         for number in numbers:
             # Every value is drawn for every row, so the data does not depend on what
             # already exists: a re-run draws the same values and skips existing rows.
@@ -167,7 +168,7 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
             gender = Gender.MALE if rng.random() < 0.5 else Gender.FEMALE
             birthday = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 65 * 365))
             area, district = rng.choice(DISTRICTS[outlet.code[:2]])
-            aum = _aum(rng)
+            aum = planned_aum[number] = _aum(rng)
             managers = managers_by_outlet.get(outlet.pk, [])
             assigned = bool(managers) and (aum >= 200_000 or rng.random() < 0.3)
             data = CustomerData(
@@ -182,7 +183,6 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
                 department=outlet,
                 responsible_manager=None,
                 vip_flag=aum >= 500_000 and assigned,
-                aum=aum,
                 source=rng.choice(sources),
             )
             manager_id = managers[rng.randrange(len(managers))] if assigned else None
@@ -213,6 +213,9 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
                 .filter(customer_number__in=[number for number, *_rest in fresh])
                 .values_list("customer_number", "pk")
             )
+            # The assets the demo customer is planned to hold; loading the feed that the
+            # products seeder writes from this plan then keeps them.
+            open_assets({ids[number]: planned_aum[number] for number, *_rest in fresh})
             _grow(
                 [(ids[number], manager_id, extras) for number, _d, manager_id, extras in fresh],
                 tags,

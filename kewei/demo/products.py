@@ -334,7 +334,7 @@ def seed_products(context: SeedContext, progress: Progress) -> dict[str, int]:
         Customer.objects.unrestricted()
         .filter(status=CustomerStatus.ACTIVE)
         .order_by("customer_number")
-        .values_list("customer_number", "aum")
+        .values_list("customer_number", "assets__aum")
     )
     book, roles = _plan(rng, customers, first, days)
     opening: dict[dt.date, list[int]] = {}

@@ -105,7 +105,7 @@ def daily_aum(customer, start: dt.date, end: dt.date) -> list[tuple[dt.date, Dec
 
 
 @dataclass(frozen=True)
-class CustomerAssets:
+class AssetsSummary:
     aum: Decimal
     loans: Decimal
     as_of: dt.date | None
@@ -117,7 +117,7 @@ class CustomerAssets:
     month_to_date: AverageBalance | None
 
 
-def customer_assets(customer) -> CustomerAssets:
+def customer_assets(customer) -> AssetsSummary:
     """What the customer page shows: AUM and loans on the latest loaded day, the
     month-average daily AUM of the latest complete month and of the month so far."""
     latest = AssetsMonth.objects.filter(customer=customer).order_by("-month").first()
@@ -125,7 +125,7 @@ def customer_assets(customer) -> CustomerAssets:
         customer=customer, product__category__in=LOAN_CATEGORIES
     ).aggregate(total=Sum("balance"))["total"]
     as_of = latest_feed_day()
-    return CustomerAssets(
+    return AssetsSummary(
         aum=customer.aum,
         loans=yuan(loans or 0),
         as_of=as_of,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -77,7 +78,6 @@ def resident_id(
 def customer_data(**overrides):
     """Validated basic information for a customer (services take this)."""
     import datetime as dt
-    from decimal import Decimal
 
     from kewei.customers.identity import parse_resident_id
     from kewei.customers.validation import CustomerData
@@ -95,7 +95,6 @@ def customer_data(**overrides):
         department=None,
         responsible_manager=None,
         vip_flag=False,
-        aum=Decimal("10000.00"),
     )
     values.update(overrides)
     assert isinstance(values["birthday"], dt.date)
@@ -111,20 +110,33 @@ def customer_data_of(existing, **overrides):
         address=existing.address,
         department=existing.department,
         responsible_manager=existing.responsible_manager,
-        aum=existing.aum,
         source=existing.source,
     )
     values.update(overrides)
     return customer_data(**values)
 
 
-def customer(*, department: Department, manager: Staff | None = None, actor=None, **overrides):
+def customer(
+    *,
+    department: Department,
+    manager: Staff | None = None,
+    actor=None,
+    aum="10000.00",
+    **overrides,
+):
+    """A customer created through the service; ``aum`` (元) stands for the assets that a
+    loaded feed would have computed (None: none, as a new customer has)."""
+    from kewei.customers.models import CustomerAssets
     from kewei.customers.services import customer_create
 
-    return customer_create(
+    created = customer_create(
         actor=actor,
         data=customer_data(department=department, responsible_manager=manager, **overrides),
     )
+    if aum is not None:
+        CustomerAssets.objects.unrestricted().filter(customer=created).update(aum=Decimal(aum))
+        created.refresh_from_db()
+    return created
 
 
 @dataclass

@@ -5,7 +5,7 @@ from django.http import QueryDict
 
 from kewei.core.scope import scope_activated
 from kewei.customers import services
-from kewei.customers.models import Customer, SavedSearch
+from kewei.customers.models import Customer, CustomerAssets, SavedSearch
 from kewei.customers.selectors import CustomerQuery, customer_search
 from kewei.organisation.selectors import data_scope_for
 from kewei.testing import factories
@@ -64,7 +64,7 @@ def test_filters_combine(bank):
 
 
 def test_sorting_by_assets(bank):
-    Customer.objects.filter(pk=bank.customer_a1_free.pk).update(aum=Decimal("50000"))
+    CustomerAssets.objects.filter(customer=bank.customer_a1_free).update(aum=Decimal("50000"))
     ordered = [c.name for c in customer_search(CustomerQuery(sort="-aum"))]
     assert ordered[0] == "李四"
 

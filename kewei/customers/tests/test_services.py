@@ -10,6 +10,7 @@ from kewei.customers import services
 from kewei.customers.models import (
     Consent,
     Customer,
+    CustomerAssets,
     CustomerAssignment,
     CustomerRelationship,
     CustomerStatus,
@@ -120,7 +121,9 @@ def test_book_transfer_balances_assets_and_keeps_history(bank):
     assert len(plan) == 4 and sum(counts.values()) == 4
     assert not Customer.objects.filter(responsible_manager=bank.manager_a1).exists()
     totals = {
-        m.pk: sum(Customer.objects.filter(responsible_manager=m).values_list("aum", flat=True))
+        m.pk: sum(
+            Customer.objects.filter(responsible_manager=m).values_list("assets__aum", flat=True)
+        )
         for m in (bank.supervisor_a1, other)
     }
     assert sorted(totals.values()) == [Decimal("810000.00"), Decimal("900000.00")]
@@ -176,9 +179,13 @@ def test_merge_moves_everything_and_marks_the_duplicate(bank):
     services.consent_record(actor=None, customer=duplicate, channel="phone", granted=True)
     services.relationship_add(actor=None, customer=bank.customer_b1, other=duplicate, kind="friend")
     services.tags_set(actor=None, customer=duplicate, names=["书法"])
+    CustomerAssets.objects.filter(customer=duplicate).update(aum=Decimal("2500.50"))
     services.customer_merge(actor=bank.head_a1, keep=keep, duplicate=duplicate, reason="同一人")
     duplicate.refresh_from_db()
+    keep.refresh_from_db()
     assert duplicate.status == CustomerStatus.MERGED and duplicate.merged_into_id == keep.pk
+    # The duplicate's assets (its holdings moved too) now count for the kept record.
+    assert (keep.aum, duplicate.aum) == (Decimal("12500.50"), 0)
     assert FamilyMember.objects.get(name="李小四").customer_id == keep.pk
     assert current_consents(keep)["phone"] is True
     assert CustomerRelationship.objects.get(customer=bank.customer_b1).other_id == keep.pk
@@ -186,6 +193,13 @@ def test_merge_moves_everything_and_marks_the_duplicate(bank):
     assert AuditEvent.objects.filter(
         action="customers.customer.merge", subject_id=str(keep.pk)
     ).exists()
+
+
+def test_every_customer_has_one_assets_row_from_creation(bank):
+    created = factories.customer(department=bank.outlet_a1, aum=None)
+    assert created.aum == 0
+    assert not Customer.objects.filter(assets__isnull=True).exists()
+    assert CustomerAssets.objects.count() == Customer.objects.count()
 
 
 def test_merge_needs_its_permission(bank):

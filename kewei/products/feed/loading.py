@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from kewei.audit.services import audit_record
 from kewei.core.bulk import bulk_insert, bulk_insert_arrow, fetch_arrow
 from kewei.customers.importing import ImportFileError, import_customers
-from kewei.customers.models import Customer
+from kewei.customers.models import Customer, CustomerAssets
 from kewei.engine import runner
 from kewei.engine.pipelines.assets import window_assets
 from kewei.engine.schemas import table as ibis_table
@@ -93,6 +93,7 @@ class DayResult:
 def _tables() -> dict[str, str]:
     models = {
         "customer": Customer,
+        "customer_assets": CustomerAssets,
         "product": Product,
         "holding": Holding,
         "interval": BalanceInterval,
@@ -749,12 +750,13 @@ def month_assets_rebuild(
 
 
 def _update_current_aum() -> None:
-    """Set ``Customer.aum`` (元) of the customers whose balances changed to the sum of
-    the current balances of their deposit and investment holdings."""
+    """Set the current AUM (元, :class:`CustomerAssets`) of the customers whose balances
+    changed to the sum of the current balances of their deposit and investment
+    holdings."""
     categories = ", ".join(f"'{category}'" for category in AUM_CATEGORIES)  # constants
     _run(
         f"""
-        UPDATE {{customer}} SET aum = summed.fen / 100.0
+        UPDATE {{customer_assets}} SET aum = summed.fen / 100.0
         FROM (
             SELECT touched.customer_id,
                    COALESCE(SUM(CASE WHEN p.category IN ({categories})
@@ -765,7 +767,8 @@ def _update_current_aum() -> None:
             LEFT JOIN {{product}} p ON p.id = h.product_id
             GROUP BY touched.customer_id
         ) summed
-        WHERE summed.customer_id = {{customer}}.id AND {{customer}}.aum <> summed.fen / 100.0
+        WHERE summed.customer_id = {{customer_assets}}.customer_id
+          AND {{customer_assets}}.aum <> summed.fen / 100.0
         """
     )
 
