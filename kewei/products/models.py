@@ -182,9 +182,14 @@ class Holding(_CustomerData):
         verbose_name=_("客户"),
         on_delete=models.PROTECT,
         related_name="holdings",
+        db_index=False,  # served by the (customer, status) index
     )
     product = models.ForeignKey(
-        Product, verbose_name=_("产品"), on_delete=models.PROTECT, related_name="holdings"
+        Product,
+        verbose_name=_("产品"),
+        on_delete=models.PROTECT,
+        related_name="holdings",
+        db_index=False,  # served by the (product, status) index
     )
     opened_on = models.DateField(_("开户日"))
     matures_on = models.DateField(_("到期日"), null=True, blank=True)
@@ -231,8 +236,17 @@ class BalanceInterval(_CustomerData):
     no interval of a holding has a zero balance. Intervals of one holding never overlap.
     """
 
+    # No database-level foreign key here and on Transaction: these rows are written
+    # only by the feed loader, which takes the holding's id from the holdings table in
+    # the same transaction, and holdings are never deleted. A constraint would check
+    # each of a day's hundreds of thousands of rows again, one at a time (8 s of a
+    # 1M-customer day on PostgreSQL).
     holding = models.ForeignKey(
-        Holding, on_delete=models.CASCADE, related_name="balance_intervals", db_index=False
+        Holding,
+        on_delete=models.CASCADE,
+        related_name="balance_intervals",
+        db_index=False,
+        db_constraint=False,
     )
     valid_from = models.DateField(_("起始日"))
     valid_to = models.DateField(_("截止日（不含）"), null=True, blank=True)
@@ -297,12 +311,22 @@ class Transaction(_CustomerData):
     """A dated movement of money on a holding (资金流水), as the core system booked it."""
 
     transaction_id = models.CharField(_("流水号"), max_length=40)
+    # (No database-level foreign keys: see BalanceInterval.holding.)
     holding = models.ForeignKey(
-        Holding, verbose_name=_("持仓"), on_delete=models.PROTECT, related_name="transactions"
+        Holding,
+        verbose_name=_("持仓"),
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,  # served by the (holding, day) index
+        db_constraint=False,
     )
     # The holding's customer, kept on the row: flows are read by customer and by day.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     booked_on = models.DateField(_("交易日期"))
     amount = models.BigIntegerField(_("金额（分）"))
@@ -320,7 +344,13 @@ class Transaction(_CustomerData):
         verbose_name_plural = _("资金流水")
         indexes = [
             models.Index(fields=["customer", "booked_on"], name="transaction_customer_day"),
-            models.Index(fields=["booked_on", "is_large"], name="transaction_day_large"),
+            # A holding's page lists its flows, latest first.
+            models.Index(fields=["holding", "booked_on"], name="transaction_holding_day"),
+            # The day's large movements (the care reminders read them): only they are
+            # indexed, so the index costs the day's load next to nothing.
+            models.Index(
+                fields=["booked_on"], condition=Q(is_large=True), name="transaction_day_large"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["transaction_id"], name="transaction_id_unique"),
