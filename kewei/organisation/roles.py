@@ -39,7 +39,7 @@ ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BA
 BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES
 
 _ORG_VIEW = ["organisation.view_department", "organisation.view_staff"]
-_CUSTOMER_READ = ["customers.view_customer", "products.view_product"]
+_CUSTOMER_READ = ["customers.view_customer", "products.view_product", "points.view_pointsentry"]
 _CUSTOMER_KEEP = [*_CUSTOMER_READ, "customers.add_customer", "customers.change_customer"]
 _CUSTOMER_MANAGE = [
     *_CUSTOMER_KEEP,
@@ -70,6 +70,10 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "products.change_product",
         "products.delete_product",
         "products.view_feedday",
+        "points.view_earningrule",
+        "points.add_earningrule",
+        "points.change_earningrule",
+        "points.add_pointspolicy",
     ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kewei.audit",
     "kewei.customers",
     "kewei.products",
+    "kewei.points",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",

@@ -1,0 +1,36 @@
+"""How points plug into the customer archive: the customer page's points panel."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from kewei.audit.actions import ACTION_LABELS
+from kewei.customers.panels import register_panel
+from kewei.points import selectors
+
+ACTION_LABELS.update(
+    {
+        "points.accrue": gettext_lazy("积分计算"),
+        "points.expire": gettext_lazy("积分过期处理"),
+        "points.rule.create": gettext_lazy("新建积分规则"),
+        "points.rule.end": gettext_lazy("停用积分规则"),
+        "points.policy.create": gettext_lazy("修改积分参数"),
+    }
+)
+
+
+@register_panel(
+    "points",
+    title=gettext_lazy("积分"),
+    template="points/panels/points.html",
+    order=20,
+    permission="points.view_pointsentry",
+)
+def _points(request, customer):
+    today = timezone.localdate()
+    return {
+        "balance": selectors.points_balance(customer),
+        "expiring": selectors.points_expiring(customer, on=today),
+        "entries": list(selectors.points_statement(customer)[:20]),
+    }

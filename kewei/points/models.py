@@ -1,0 +1,322 @@
+"""Loyalty points (积分): earning rules, the ledger (积分流水) and the lots points are
+spent from.
+
+The ledger is append-only: an entry is never changed or deleted (on PostgreSQL a
+trigger refuses it); a mistake is corrected by a reversing entry. Every entry has a
+unique idempotency key, so a batch or a request run twice writes once.
+
+Points are integers. A customer's points sit in lots, one per expiry date: points
+earned in a year expire together at the end of a later year, so all points with the
+same expiry are interchangeable. Spending takes from the lot that expires first, and
+every spend records which lots it took from (:class:`PointsSpend`), so that a
+cancelled redemption gives the points back to the lots they came from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kewei.core.scope import DataScope, ScopedModel
+from kewei.customers.models import customer_scope_q
+from kewei.products.models import Category, EventKind, Product
+
+
+class RuleKind(models.TextChoices):
+    BALANCE = "balance", _("余额积分")
+    SPENDING = "spending", _("刷卡消费积分")
+    EVENT = "event", _("业务事件积分")
+
+
+class EarningRule(models.Model):
+    """One version of an earning rule (积分规则), in force over the days
+    ``[effective_from, effective_to)`` (``effective_to`` empty: until replaced).
+
+    A change of a rule is a new version from a date; the old version ends that day, so
+    past days keep the rules of their time. ``code`` names the rule across versions.
+
+    - balance: ``points`` per 10,000 元 (万元) of the day's balance in ``category``;
+    - spending: ``points`` per ``unit_yuan`` of card spending: payments to merchants
+      from holdings of ``category`` (credit cards; demand deposits for debit cards);
+    - event: ``points`` per business event of ``event_kind``.
+    """
+
+    code = models.CharField(_("规则代码"), max_length=30)
+    name = models.CharField(_("规则名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=10, choices=RuleKind.choices)
+    category = models.CharField(_("产品类别"), max_length=30, choices=Category.choices, blank=True)
+    event_kind = models.CharField(
+        _("业务事件"), max_length=30, choices=EventKind.choices, blank=True
+    )
+    points = models.DecimalField(_("积分"), max_digits=12, decimal_places=4)
+    unit_yuan = models.DecimalField(
+        _("每多少元"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    excluded_products = models.ManyToManyField(
+        Product, verbose_name=_("不计积分的产品"), blank=True, related_name="+"
+    )
+    excluded_channels = models.JSONField(_("不计积分的渠道"), default=list, blank=True)
+    # Tier multipliers apply to balance and spending points; one-off points are fixed.
+    effective_from = models.DateField(_("生效日"))
+    effective_to = models.DateField(_("失效日（不含）"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("积分规则")
+        verbose_name_plural = _("积分规则")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "effective_from"], name="rule_version"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gt=F("effective_from")),
+                name="rule_period_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gt=0),
+                name="rule_points_positive",
+                violation_error_message=_("积分须大于零。"),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=RuleKind.BALANCE, event_kind="", unit_yuan__isnull=True)
+                    & ~Q(category="")
+                )
+                | (Q(kind=RuleKind.SPENDING, event_kind="", unit_yuan__gt=0) & ~Q(category=""))
+                | (Q(kind=RuleKind.EVENT, category="", unit_yuan__isnull=True) & ~Q(event_kind="")),
+                name="rule_fields_match_kind",
+                violation_error_message=_(
+                    "余额与消费积分须选择产品类别，消费积分须填写每多少元，事件积分须选择业务事件。"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def in_force(self, day) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+class PointsPolicy(models.Model):
+    """The points settings in force from ``effective_from`` until the next version: the
+    monthly cap per customer, when points expire, and the multipliers by tier."""
+
+    effective_from = models.DateField(_("生效日"), unique=True)
+    monthly_cap = models.PositiveIntegerField(
+        _("每客户每月积分上限"), null=True, blank=True, help_text=_("留空表示不设上限。")
+    )
+    expiry_years = models.PositiveSmallIntegerField(
+        _("有效期（年）"),
+        default=1,
+        help_text=_("某年获得的积分在其后第几年年末到期；1 表示次年 12 月 31 日到期。"),
+    )
+    # {tier code: multiplier as text, e.g. "1.5"}; tiers not listed earn at 1.
+    tier_multipliers = models.JSONField(_("等级倍数"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("积分参数")
+        verbose_name_plural = _("积分参数")
+        constraints = [
+            models.CheckConstraint(condition=Q(expiry_years__gte=1), name="policy_expiry_years"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from}"
+
+
+class _CustomerPoints(ScopedModel):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_filter(cls, scope: DataScope) -> Q:
+        return customer_scope_q(scope, prefix="customer__")
+
+
+class PointsAccount(_CustomerPoints):
+    """A customer's points balance: the sum of their entries, kept with every entry
+    under a row lock (or by one set-based statement in a batch)."""
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="points_account",
+    )
+    balance = models.BigIntegerField(_("积分余额"), default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("积分账户")
+        verbose_name_plural = _("积分账户")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="points_balance_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.balance}"
+
+
+class PointsLot(_CustomerPoints):
+    """The customer's points that expire on one day (``expires_on`` is the last day on
+    which they can be spent): ``earned`` in all, ``remaining`` not yet spent."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    expires_on = models.DateField(_("到期日"))
+    earned = models.BigIntegerField(_("累计获得"), default=0)
+    remaining = models.BigIntegerField(_("剩余"), default=0)
+
+    class Meta:
+        verbose_name = _("积分批次")
+        verbose_name_plural = _("积分批次")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "expires_on"], name="points_lot_unique"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("earned")),
+                name="points_lot_within_earned",
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_on"], name="points_lot_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.expires_on}: {self.remaining}/{self.earned}"
+
+
+class EntryKind(models.TextChoices):
+    EARN = "earn", _("积分获得")
+    REDEEM = "redeem", _("积分兑换")
+    CANCEL_REDEEM = "cancel_redeem", _("兑换撤销")
+    EXPIRE = "expire", _("积分过期")
+    ADJUST = "adjust", _("手工调整")
+    REVERSAL = "reversal", _("冲正")
+
+
+class PointsEntry(_CustomerPoints):
+    """One line of the points flow (积分流水). Append-only.
+
+    ``points`` is signed: positive entries add to the lot that expires on
+    ``expires_on``; negative entries took from the lots their :class:`PointsSpend`
+    rows name. ``rule`` is set for earned points, ``document`` names what else the
+    entry comes from (a redemption, an adjustment, the entry it reverses).
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(_("类型"), max_length=15, choices=EntryKind.choices)
+    points = models.BigIntegerField(_("积分"))
+    occurred_on = models.DateField(_("业务日期"))
+    expires_on = models.DateField(_("到期日"), null=True, blank=True)
+    rule = models.ForeignKey(
+        EarningRule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+    document = models.CharField(_("单据"), max_length=60, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    idempotency_key = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("积分流水")
+        verbose_name_plural = _("积分流水")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="points_entry_key"),
+            models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "occurred_on"], name="points_entry_customer_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} {self.points:+d}"
+
+
+class PointsSpend(models.Model):
+    """How many points an entry took from one lot (positive), or gave back to it
+    (negative: a cancelled redemption returns points to the lots they came from).
+    Append-only, like the entries."""
+
+    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="spends")
+    lot = models.ForeignKey(PointsLot, on_delete=models.PROTECT, related_name="spends")
+    points = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="points_spend_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.lot_id}: {self.points}"
+
+
+class AccrualDay(models.Model):
+    """A day whose points were accrued: accruing it again finds it here and does
+    nothing."""
+
+    day = models.DateField(_("积分日"), unique=True)
+    entries = models.PositiveIntegerField(default=0)
+    points = models.BigIntegerField(default=0)
+    accrued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("积分计算批次")
+        verbose_name_plural = _("积分计算批次")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class MonthEarned(models.Model):
+    """Points a customer earned by the rules in a month: what the monthly cap compares
+    with, kept by the accrual (one row per customer and month)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    month = models.DateField()
+    points = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month"], name="points_month_earned"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}: {self.points}"
+
+
+class StagedAccrual(models.Model):
+    """Staging of one accrual: the day's points per customer and rule, as awarded
+    (after multipliers and the cap). Empty outside an accrual's transaction."""
+
+    customer_id = models.BigIntegerField()
+    rule_id = models.BigIntegerField()
+    points = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.rule_id}: {self.points}"
