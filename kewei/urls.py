@@ -15,6 +15,7 @@ urlpatterns = [
     path("org/", include("kewei.organisation.urls")),
     path("customers/", include("kewei.customers.urls")),
     path("products/", include("kewei.products.urls")),
+    path("points/", include("kewei.points.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

@@ -11,6 +11,7 @@ NAVIGATION = [
     ("customers:customer_search", _("客户管理"), "customers.view_customer"),
     ("products:product_list", _("产品管理"), "products.view_product"),
     ("products:feed_day_list", _("日终数据"), "products.view_feedday"),
+    ("points:rule_list", _("积分规则"), "points.view_earningrule"),
     ("organisation:department_list", _("机构管理"), "organisation.view_department"),
     ("organisation:staff_list", _("用户管理"), "organisation.view_staff"),
     ("audit:event_list", _("审计日志"), "audit.view_auditevent"),

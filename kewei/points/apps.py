@@ -8,4 +8,4 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registrations: customer page panel, benchmarks.
-        from kewei.points import bench, hooks  # noqa: F401
+        from kewei.points import bench, hooks, jobs  # noqa: F401

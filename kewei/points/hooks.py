@@ -16,6 +16,7 @@ ACTION_LABELS.update(
         "points.rule.create": gettext_lazy("新建积分规则"),
         "points.rule.end": gettext_lazy("停用积分规则"),
         "points.policy.create": gettext_lazy("修改积分参数"),
+        "points.statement.export": gettext_lazy("导出积分流水"),
     }
 )
 

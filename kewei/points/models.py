@@ -59,7 +59,6 @@ class EarningRule(models.Model):
         Product, verbose_name=_("不计积分的产品"), blank=True, related_name="+"
     )
     excluded_channels = models.JSONField(_("不计积分的渠道"), default=list, blank=True)
-    # Tier multipliers apply to balance and spending points; one-off points are fixed.
     effective_from = models.DateField(_("生效日"))
     effective_to = models.DateField(_("失效日（不含）"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
@@ -87,7 +86,11 @@ class EarningRule(models.Model):
                     Q(kind=RuleKind.BALANCE, event_kind="", unit_yuan__isnull=True)
                     & ~Q(category="")
                 )
-                | (Q(kind=RuleKind.SPENDING, event_kind="", unit_yuan__gt=0) & ~Q(category=""))
+                | (
+                    Q(kind=RuleKind.SPENDING, event_kind="", unit_yuan__isnull=False)
+                    & Q(unit_yuan__gt=0)
+                    & ~Q(category="")
+                )
                 | (Q(kind=RuleKind.EVENT, category="", unit_yuan__isnull=True) & ~Q(event_kind="")),
                 name="rule_fields_match_kind",
                 violation_error_message=_(

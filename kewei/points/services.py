@@ -147,14 +147,15 @@ class RuleData:
     note: str = ""
 
 
-def _last_accrued() -> dt.date | None:
+def last_accrued() -> dt.date | None:
+    """The latest day whose points were awarded."""
     return AccrualDay.objects.order_by("-day").values_list("day", flat=True).first()
 
 
 def _ensure_future(day: dt.date, what: str) -> None:
     """Past days keep the rules of their time: a change may not start on a day whose
     points were already awarded."""
-    last = _last_accrued()
+    last = last_accrued()
     if last is not None and day <= last:
         raise PointsValidationError(
             {
