@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
+from kewei.core.daily import register_daily_step
 from kewei.customers.panels import register_panel
-from kewei.points import selectors
+from kewei.points import selectors, services
 
 ACTION_LABELS.update(
     {
@@ -35,3 +38,18 @@ def _points(request, customer):
         "expiring": selectors.points_expiring(customer, on=today),
         "entries": list(selectors.points_statement(customer)[:20]),
     }
+
+
+@register_daily_step("points.accrue", order=20)
+def _accrue(day) -> str:
+    result = services.points_accrue(day=day)
+    if result.already:
+        return "已计算过 / already accrued"
+    return f"{result.points} 积分 / points, {result.entries} 笔 / entries"
+
+
+@register_daily_step("points.expire", order=30)
+def _expire(day) -> str:
+    # Points whose last day is the business day expire in its night.
+    result = services.points_expire(day=day + dt.timedelta(days=1))
+    return f"{result.points} 积分过期 / points expired, {result.customers} 名客户 / customers"

@@ -7,6 +7,8 @@ from django.utils import timezone
 from kewei.core.money import yuan
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.selectors import data_scope_for
+from kewei.points.models import AccrualDay, PointsAccount
+from kewei.points.services import points_verify
 from kewei.products.models import AUM_CATEGORIES
 
 
@@ -22,9 +24,33 @@ def _snapshot():
 
 
 def _wipe():
+    from django.db import connection
+
     from kewei.customers.models import Customer, CustomerAssignment
+    from kewei.points import models as points
     from kewei.products.models import BusinessEvent, FeedDay, Holding, Transaction
 
+    # The points ledger refuses DELETE on PostgreSQL (append-only); a test empties it.
+    tables = [
+        model._meta.db_table
+        for model in (
+            points.PointsSpend,
+            points.PointsEntry,
+            points.PointsLot,
+            points.PointsAccount,
+            points.MonthEarned,
+            points.AccrualDay,
+            points.EarningRule.excluded_products.through,
+            points.EarningRule,
+            points.PointsPolicy,
+        )
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (model tables)
     BusinessEvent.objects.all().delete()
     Transaction.objects.all().delete()
     Holding.objects.all().delete()
@@ -102,6 +128,11 @@ def test_history_comes_through_the_daily_feed(db):
     )
     assert customer.aum == yuan(balances)
     assert customer.product_categories >= 1
+    # the latest month's points were awarded by the daily batch, and the ledger adds up
+    assert "points.days_accrued=31" in out.getvalue()
+    assert AccrualDay.objects.count() == 31
+    assert PointsAccount.objects.filter(balance__gt=0).exists()
+    assert points_verify() == []
     # re-running loads nothing more
     again = StringIO()
     call_command("seed_demo", customers=30, days=120, seed=3, no_progress=True, stdout=again)

@@ -282,3 +282,21 @@ def test_verify_names_the_customer_whose_ledger_disagrees(bank, tmp_path):
     with pytest.raises(SystemExit) as exit_code:
         call_command("points_verify", stdout=out, stderr=StringIO())
     assert exit_code.value.code == 1 and number in out.getvalue()
+
+
+def test_the_nightly_batch_accrues_and_expires_and_can_run_again(bank, tmp_path):
+    standard_rules()
+    a_day_of_business(tmp_path, bank)
+    out = StringIO()
+    call_command("run_daily", "--date", DAY.isoformat(), stdout=out)
+    assert f"{DAY} points.accrue: 180 积分" in out.getvalue()
+    assert f"{DAY} points.expire: 0 积分过期" in out.getvalue()
+    again = StringIO()
+    call_command("run_daily", "--date", DAY.isoformat(), stdout=again)
+    assert "already accrued" in again.getvalue()
+    assert selectors.points_balance(bank.customer_a1) == 180
+    # a night whose feed has not arrived fails, and says why
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_code:
+        call_command("run_daily", "--date", "2026-11-17", stdout=StringIO(), stderr=err)
+    assert exit_code.value.code == 1 and "尚未装载" in err.getvalue()
