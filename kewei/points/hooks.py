@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from kewei.audit.actions import ACTION_LABELS
 from kewei.core.daily import register_daily_step
 from kewei.customers.panels import register_panel
+from kewei.customers.services import register_merge_handler
 from kewei.points import selectors, services
 
 ACTION_LABELS.update(
@@ -53,3 +54,6 @@ def _expire(day) -> str:
     # Points whose last day is the business day expire in its night.
     result = services.points_expire(day=day + dt.timedelta(days=1))
     return f"{result.points} 积分过期 / points expired, {result.customers} 名客户 / customers"
+
+
+register_merge_handler("points", services.points_move_on_merge)

@@ -204,6 +204,7 @@ class EntryKind(models.TextChoices):
     EXPIRE = "expire", _("积分过期")
     ADJUST = "adjust", _("手工调整")
     REVERSAL = "reversal", _("冲正")
+    MERGE = "merge", _("客户合并转移")
 
 
 class PointsEntry(_CustomerPoints):

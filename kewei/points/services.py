@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -491,6 +491,81 @@ def points_expire(*, day: dt.date, actor=None) -> ExpiryResult:
             after={"day": day.isoformat(), "customers": customers, "points": points},
         )
     return result
+
+
+def lock_accounts(customer_ids: list[int]) -> dict[int, PointsAccount]:
+    """The points accounts of these customers (created when missing), locked in id order
+    so that two operations on the same pair never wait for each other in a cycle."""
+    for customer_id in sorted(set(customer_ids)):
+        PointsAccount.objects.unrestricted().get_or_create(customer_id=customer_id)
+    locked = (
+        PointsAccount.objects.unrestricted()
+        .select_for_update()
+        .filter(customer_id__in=customer_ids)
+        .order_by("customer_id")
+    )
+    return {account.customer_id: account for account in locked}
+
+
+def points_move_on_merge(keep, duplicate, *, actor=None) -> int:
+    """A customer merge: the duplicate's remaining points move to the kept record, each
+    with its own expiry. The ledger keeps both sides: a transfer-out entry on the
+    duplicate (taking from its lots), a transfer-in entry per expiry date on the kept
+    record. Returns the points moved."""
+    accounts = lock_accounts([keep.pk, duplicate.pk])
+    lots = list(
+        PointsLot.objects.unrestricted()
+        .select_for_update()
+        .filter(customer=duplicate, remaining__gt=0)
+        .order_by("expires_on")
+    )
+    total = sum(lot.remaining for lot in lots)
+    if not total:
+        return 0
+    today = timezone.localdate()
+    key = f"merge:{duplicate.pk}:{keep.pk}"
+    reason = _("客户合并：%(a)s 并入 %(b)s") % {
+        "a": duplicate.customer_number,
+        "b": keep.customer_number,
+    }
+    out = PointsEntry.objects.create(
+        customer=duplicate,
+        kind=EntryKind.MERGE,
+        points=-total,
+        occurred_on=today,
+        reason=reason,
+        document=key,
+        actor=actor,
+        idempotency_key=f"{key}:out",
+    )
+    for lot in lots:
+        PointsSpend.objects.create(entry=out, lot=lot, points=lot.remaining)
+        PointsEntry.objects.create(
+            customer=keep,
+            kind=EntryKind.MERGE,
+            points=lot.remaining,
+            occurred_on=today,
+            expires_on=lot.expires_on,
+            reason=reason,
+            document=key,
+            actor=actor,
+            idempotency_key=f"{key}:in:{lot.expires_on.isoformat()}",
+        )
+        target, _created = PointsLot.objects.unrestricted().get_or_create(
+            customer=keep, expires_on=lot.expires_on
+        )
+        PointsLot.objects.unrestricted().filter(pk=target.pk).update(
+            earned=F("earned") + lot.remaining, remaining=F("remaining") + lot.remaining
+        )
+        PointsLot.objects.unrestricted().filter(pk=lot.pk).update(remaining=0)
+    now = timezone.now()
+    PointsAccount.objects.unrestricted().filter(pk=accounts[duplicate.pk].pk).update(
+        balance=F("balance") - total, updated_at=now
+    )
+    PointsAccount.objects.unrestricted().filter(pk=accounts[keep.pk].pk).update(
+        balance=F("balance") + total, updated_at=now
+    )
+    return total
 
 
 @dataclass(frozen=True)

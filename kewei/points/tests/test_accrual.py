@@ -300,3 +300,31 @@ def test_the_nightly_batch_accrues_and_expires_and_can_run_again(bank, tmp_path)
     with pytest.raises(SystemExit) as exit_code:
         call_command("run_daily", "--date", "2026-11-17", stdout=StringIO(), stderr=err)
     assert exit_code.value.code == 1 and "尚未装载" in err.getvalue()
+
+
+def test_a_merge_moves_the_duplicates_points_with_their_expiry(bank, tmp_path):
+    from kewei.customers.services import customer_merge
+
+    # given both records earned points, in different years
+    rule("TD", "balance", "1", category="time_deposit", start=dt.date(2025, 1, 1))
+    keep, duplicate = bank.customer_a1, bank.customer_a1_free
+    for day in (dt.date(2025, 12, 31), dt.date(2026, 1, 2)):
+        load(
+            tmp_path,
+            day,
+            holdings=[
+                holding("T-K", keep, "T1Y", "20000"),
+                holding("T-D", duplicate, "T1Y", "30000"),
+            ],
+        )
+        points_accrue(day=day)
+    # when
+    customer_merge(actor=bank.head_a1, keep=keep, duplicate=duplicate, reason="同一人")
+    # then the duplicate's 3 + 3 points now count for the kept record, each lot keeping
+    # its expiry; the ledger still adds up
+    assert selectors.points_balance(duplicate) == 0
+    assert selectors.points_balance(keep) == 2 + 2 + 3 + 3
+    lots = dict(PointsLot.objects.filter(customer=keep).values_list("expires_on", "remaining"))
+    assert lots == {dt.date(2026, 12, 31): 5, dt.date(2027, 12, 31): 5}
+    assert PointsEntry.objects.filter(kind=EntryKind.MERGE, customer=duplicate).get().points == -6
+    assert points_verify() == []
