@@ -39,7 +39,15 @@ ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BA
 BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES
 
 _ORG_VIEW = ["organisation.view_department", "organisation.view_staff"]
-_CUSTOMER_READ = ["customers.view_customer", "products.view_product", "points.view_pointsentry"]
+_CUSTOMER_READ = [
+    "customers.view_customer",
+    "products.view_product",
+    "points.view_pointsentry",
+    "points.view_gift",
+    "points.view_redemption",
+]
+# At the counter: redeem points for gifts, deliver them, propose adjustments.
+_COUNTER_POINTS = ["points.redeem_gift", "points.change_redemption", "points.add_adjustment"]
 _CUSTOMER_KEEP = [*_CUSTOMER_READ, "customers.add_customer", "customers.change_customer"]
 _CUSTOMER_MANAGE = [
     *_CUSTOMER_KEEP,
@@ -51,18 +59,24 @@ _CUSTOMER_MANAGE = [
 ]
 
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
-    Role.HIGH_COUNTER_TELLER: _CUSTOMER_KEEP,
-    Role.COUNTER_STAFF: _CUSTOMER_KEEP,
+    Role.HIGH_COUNTER_TELLER: [*_CUSTOMER_KEEP, *_COUNTER_POINTS],
+    Role.COUNTER_STAFF: [*_CUSTOMER_KEEP, *_COUNTER_POINTS],
     Role.LOBBY_MANAGER: _CUSTOMER_READ,
-    Role.CUSTOMER_MANAGER: [*_CUSTOMER_KEEP, "customers.reveal_customer"],
+    Role.CUSTOMER_MANAGER: [*_CUSTOMER_KEEP, "customers.reveal_customer", "points.add_adjustment"],
     Role.CM_SUPERVISOR: [
         *_ORG_VIEW,
         *_CUSTOMER_KEEP,
         "customers.assign_customer",
         "customers.export_customer",
         "customers.reveal_customer",
+        "points.approve_adjustment",
     ],
-    Role.OUTLET_HEAD: [*_ORG_VIEW, *_CUSTOMER_MANAGE],
+    Role.OUTLET_HEAD: [
+        *_ORG_VIEW,
+        *_CUSTOMER_MANAGE,
+        *_COUNTER_POINTS,
+        "points.approve_adjustment",
+    ],
     Role.RETAIL_BANKING: [
         *_ORG_VIEW,
         *_CUSTOMER_MANAGE,
@@ -74,6 +88,11 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "points.add_earningrule",
         "points.change_earningrule",
         "points.add_pointspolicy",
+        "points.add_gift",
+        "points.change_gift",
+        "points.add_stockmovement",
+        "points.approve_adjustment",
+        "points.approve_large_adjustment",
     ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,

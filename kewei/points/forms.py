@@ -92,3 +92,97 @@ class StatementFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"), choices=[("", _("全部类型")), *EntryKind.choices], required=False
     )
+
+
+PICTURE_TYPES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+class GiftForm(forms.Form):
+    code = forms.CharField(label=_("礼品编号"), max_length=30)
+    name = forms.CharField(label=_("礼品名称"), max_length=100)
+    points_price = forms.IntegerField(label=_("所需积分"), min_value=1)
+    cash_price = forms.DecimalField(
+        label=_("另付现金（元）"), max_digits=10, decimal_places=2, min_value=0, initial=0
+    )
+    per_customer_limit = forms.IntegerField(
+        label=_("每客户限兑"), min_value=1, required=False, help_text=_("留空表示不限。")
+    )
+    valid_from = forms.DateField(label=_("兑换起始日"), required=False)
+    valid_to = forms.DateField(label=_("兑换截止日"), required=False)
+    tiers = forms.CharField(
+        label=_("可兑换等级"),
+        required=False,
+        help_text=_("等级代码，以逗号分隔；留空表示所有等级。"),
+    )
+    outlets = forms.ModelMultipleChoiceField(
+        label=_("领取网点"),
+        queryset=None,
+        required=False,
+        help_text=_("留空表示所有网点。"),
+    )
+    picture = forms.FileField(label=_("图片"), required=False)
+    description = forms.CharField(label=_("说明"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from kewei.organisation.models import Department, DepartmentLevel
+
+        self.fields["outlets"].queryset = Department.objects.filter(
+            level=DepartmentLevel.OUTLET, is_active=True
+        ).order_by("code")
+
+    def clean_tiers(self) -> tuple[str, ...]:
+        text = self.cleaned_data["tiers"].replace("，", ",")
+        return tuple(t.strip() for t in text.split(",") if t.strip())
+
+    def clean_picture(self):
+        picture = self.cleaned_data.get("picture")
+        if picture:
+            if not picture.name.lower().endswith(PICTURE_TYPES):
+                raise forms.ValidationError(_("图片须为 JPG、PNG 或 WebP 格式。"))
+            if picture.size > 2 * 1024 * 1024:
+                raise forms.ValidationError(_("图片不能超过 2 MB。"))
+        return picture
+
+
+class StockForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("类型"), choices=[("receipt", _("入库")), ("write_off", _("报损"))]
+    )
+    quantity = forms.IntegerField(label=_("数量"), min_value=1)
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class RedeemForm(forms.Form):
+    gift = forms.ModelChoiceField(label=_("礼品"), queryset=None)
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, initial=1)
+    # Issued with the form: a double click or a resent form redeems once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from kewei.points.models import Gift, GiftStatus
+
+        self.fields["gift"].queryset = Gift.objects.filter(status=GiftStatus.ACTIVE).order_by(
+            "points_price"
+        )
+        self.fields["gift"].label_from_instance = lambda g: (
+            _("%(name)s（%(points)s 积分，库存 %(stock)s）")
+            % {"name": g.name, "points": g.points_price, "stock": g.stock}
+        )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class AdjustmentForm(forms.Form):
+    points = forms.IntegerField(
+        label=_("调整积分"), help_text=_("正数为补增，负数为扣减；须由另一人复核后生效。")
+    )
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+    def clean_points(self) -> int:
+        if self.cleaned_data["points"] == 0:
+            raise forms.ValidationError(_("调整积分不能为零。"))
+        return self.cleaned_data["points"]

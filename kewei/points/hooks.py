@@ -21,6 +21,17 @@ ACTION_LABELS.update(
         "points.rule.end": gettext_lazy("停用积分规则"),
         "points.policy.create": gettext_lazy("修改积分参数"),
         "points.statement.export": gettext_lazy("导出积分流水"),
+        "points.gift.create": gettext_lazy("新建礼品"),
+        "points.gift.update": gettext_lazy("修改礼品"),
+        "points.gift.withdraw": gettext_lazy("礼品下架"),
+        "points.gift.receipt": gettext_lazy("礼品入库"),
+        "points.gift.write_off": gettext_lazy("礼品报损"),
+        "points.redeem": gettext_lazy("积分兑换"),
+        "points.redeem.cancel": gettext_lazy("撤销积分兑换"),
+        "points.redeem.deliver": gettext_lazy("礼品交付"),
+        "points.adjust.propose": gettext_lazy("提出积分调整"),
+        "points.adjust.approve": gettext_lazy("批准积分调整"),
+        "points.adjust.reject": gettext_lazy("驳回积分调整"),
     }
 )
 

@@ -324,3 +324,204 @@ class StagedAccrual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.rule_id}: {self.points}"
+
+
+class GiftStatus(models.TextChoices):
+    ACTIVE = "active", _("可兑换")
+    WITHDRAWN = "withdrawn", _("已下架")
+
+
+class Gift(models.Model):
+    """A gift of the catalogue (礼品管理) with its points price and stock. The stock
+    changes only through recorded movements (:class:`StockMovement`)."""
+
+    code = models.CharField(_("礼品编号"), max_length=30)
+    name = models.CharField(_("礼品名称"), max_length=100)
+    picture = models.FileField(_("图片"), upload_to="gifts/", blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    points_price = models.PositiveIntegerField(_("所需积分"))
+    cash_price = models.DecimalField(
+        _("另付现金（元）"), max_digits=10, decimal_places=2, default=0
+    )
+    stock = models.IntegerField(_("库存"), default=0)
+    per_customer_limit = models.PositiveIntegerField(
+        _("每客户限兑"), null=True, blank=True, help_text=_("留空表示不限。")
+    )
+    valid_from = models.DateField(_("兑换起始日"), null=True, blank=True)
+    valid_to = models.DateField(_("兑换截止日"), null=True, blank=True)
+    tiers = models.JSONField(
+        _("可兑换等级"), default=list, blank=True, help_text=_("留空表示所有等级。")
+    )
+    outlets = models.ManyToManyField(
+        "organisation.Department",
+        verbose_name=_("领取网点"),
+        blank=True,
+        related_name="+",
+        help_text=_("留空表示所有网点。"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=GiftStatus.choices, default=GiftStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("礼品")
+        verbose_name_plural = _("礼品")
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="gift_code_unique"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="gift_stock_not_negative"),
+            models.CheckConstraint(condition=Q(points_price__gt=0), name="gift_price_positive"),
+        ]
+        permissions = [("redeem_gift", _("办理积分兑换"))]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("points:gift_detail", args=[self.pk])
+
+
+class StockKind(models.TextChoices):
+    RECEIPT = "receipt", _("入库")
+    WRITE_OFF = "write_off", _("报损")
+    REDEEM = "redeem", _("兑换出库")
+    CANCEL = "cancel", _("撤销兑换退回")
+
+
+class StockMovement(models.Model):
+    """One change of a gift's stock: a receipt, a write-off, a redemption or its
+    cancellation. The stock is the sum of its movements."""
+
+    gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(_("类型"), max_length=10, choices=StockKind.choices)
+    quantity = models.IntegerField(_("数量"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("库存变动")
+        verbose_name_plural = _("库存变动")
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="stock_movement_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gift_id} {self.kind} {self.quantity:+d}"
+
+
+class RedemptionStatus(models.TextChoices):
+    TO_COLLECT = "to_collect", _("待领取")
+    COLLECTED = "collected", _("已领取")
+    SENT = "sent", _("已寄送")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class Redemption(_CustomerPoints):
+    """A customer's exchange of points for a gift (积分兑换), with its delivery."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("客户")
+    )
+    gift = models.ForeignKey(
+        Gift, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("礼品")
+    )
+    quantity = models.PositiveIntegerField(_("数量"))
+    points = models.PositiveIntegerField(_("积分"))
+    cash = models.DecimalField(_("另付现金（元）"), max_digits=12, decimal_places=2, default=0)
+    outlet = models.ForeignKey(
+        "organisation.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("领取网点"),
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=RedemptionStatus.choices,
+        default=RedemptionStatus.TO_COLLECT,
+    )
+    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="redemption")
+    cancel_entry = models.OneToOneField(
+        PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=80)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("兑换时间"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("交付时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("积分兑换")
+        verbose_name_plural = _("积分兑换")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="redemption_key"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="redemption_quantity"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "gift"], name="redemption_customer_gift"),
+            models.Index(fields=["outlet", "status"], name="redemption_outlet_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The slip number (兑换单号): the day and the row's id, so that no shared
+        counter serialises redemptions at different counters."""
+        return f"R{timezone.localtime(self.created_at):%Y%m%d}{self.pk:08d}"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待复核")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class Adjustment(_CustomerPoints):
+    """A manual adjustment of a customer's points, proposed by one staff member and
+    approved by another (maker–checker); only an approved one writes an entry."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("客户")
+    )
+    points = models.IntegerField(_("调整积分"))
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=AdjustmentStatus.choices,
+        default=AdjustmentStatus.PROPOSED,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("复核意见"), max_length=200, blank=True)
+    entry = models.OneToOneField(
+        PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("积分调整")
+        verbose_name_plural = _("积分调整")
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="adjustment_not_zero"),
+        ]
+        permissions = [
+            ("approve_adjustment", _("复核积分调整")),
+            ("approve_large_adjustment", _("复核大额积分调整")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.points:+d}"

@@ -1,23 +1,47 @@
 """Pages of the points: the earning rules and settings (kept by the retail banking
-department) and a customer's points statement (积分查询)."""
+department), a customer's points statement (积分查询), the gift catalogue (礼品管理),
+redemption at the counter (积分兑换) and manual adjustments (maker–checker)."""
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kewei.core.form_views import form_page
+from kewei.core.form_views import add_errors, form_page
 from kewei.customers.models import Customer
 from kewei.jobs.services import job_start
-from kewei.points import selectors, services
-from kewei.points.forms import PolicyForm, RuleEndForm, RuleForm, StatementFilterForm
-from kewei.points.models import EarningRule
+from kewei.points import redemptions, selectors, services
+from kewei.points.forms import (
+    AdjustmentForm,
+    GiftForm,
+    PolicyForm,
+    ReasonForm,
+    RedeemForm,
+    RuleEndForm,
+    RuleForm,
+    StatementFilterForm,
+    StockForm,
+)
+from kewei.points.models import (
+    Adjustment,
+    AdjustmentStatus,
+    EarningRule,
+    Gift,
+    GiftStatus,
+    Redemption,
+    RedemptionStatus,
+)
 
 
 @permission_required("points.view_earningrule", raise_exception=True)
@@ -171,3 +195,255 @@ def statement_export(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     return redirect(run)
+
+
+# --- gifts ---------------------------------------------------------------------------
+
+
+@permission_required("points.view_gift", raise_exception=True)
+def gift_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", GiftStatus.ACTIVE)
+    gifts = Gift.objects.order_by("points_price", "code")
+    if status in GiftStatus.values:
+        gifts = gifts.filter(status=status)
+    return render(
+        request,
+        "points/gift_list.html",
+        {"page_obj": Paginator(gifts, 50).get_page(request.GET.get("page")), "status": status},
+    )
+
+
+@permission_required("points.view_gift", raise_exception=True)
+def gift_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = get_object_or_404(Gift, pk=pk)
+    form = StockForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("points.add_stockmovement"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                redemptions.gift_stock_move(actor=request.user, gift=gift, **form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("库存已登记。"))
+                return redirect(gift)
+    return render(
+        request,
+        "points/gift_detail.html",
+        {
+            "gift": gift,
+            "form": form,
+            "movements": gift.movements.select_related("actor").order_by("-created_at", "-id")[:50],
+            "outlets": list(gift.outlets.order_by("code")),
+        },
+    )
+
+
+@permission_required("points.view_gift", raise_exception=True)
+def gift_picture(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = get_object_or_404(Gift, pk=pk)
+    if not gift.picture:
+        raise Http404
+    return FileResponse(gift.picture.open("rb"))
+
+
+def _gift_data(cleaned: dict) -> redemptions.GiftData:
+    return redemptions.GiftData(
+        code=cleaned["code"].strip().upper(),
+        name=cleaned["name"].strip(),
+        points_price=cleaned["points_price"],
+        cash_price=cleaned.get("cash_price") or Decimal("0"),
+        per_customer_limit=cleaned.get("per_customer_limit"),
+        valid_from=cleaned.get("valid_from"),
+        valid_to=cleaned.get("valid_to"),
+        tiers=cleaned.get("tiers") or (),
+        outlets=tuple(cleaned.get("outlets") or ()),
+        description=cleaned.get("description") or "",
+        picture=cleaned.get("picture"),
+    )
+
+
+@permission_required("points.add_gift", raise_exception=True)
+def gift_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        GiftForm(request.POST or None, request.FILES or None),
+        save=lambda data: redemptions.gift_create(actor=request.user, data=_gift_data(data)),
+        done=lambda gift: gift,
+        message=lambda gift: _("已新建礼品 %(g)s；请登记入库。") % {"g": gift},
+        title=_("新建礼品"),
+        cancel_url=reverse("points:gift_list"),
+    )
+
+
+@permission_required("points.change_gift", raise_exception=True)
+def gift_update(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = get_object_or_404(Gift, pk=pk)
+    initial = {
+        "code": gift.code,
+        "name": gift.name,
+        "points_price": gift.points_price,
+        "cash_price": gift.cash_price,
+        "per_customer_limit": gift.per_customer_limit,
+        "valid_from": gift.valid_from,
+        "valid_to": gift.valid_to,
+        "tiers": ", ".join(gift.tiers),
+        "outlets": list(gift.outlets.all()),
+        "description": gift.description,
+    }
+    return form_page(
+        request,
+        GiftForm(request.POST or None, request.FILES or None, initial=initial),
+        save=lambda data: redemptions.gift_update(
+            actor=request.user, gift=gift, data=_gift_data(data)
+        ),
+        done=lambda gift: gift,
+        message=_("礼品信息已保存。"),
+        title=_("修改礼品：%(g)s") % {"g": gift},
+        cancel_url=gift.get_absolute_url(),
+    )
+
+
+@require_POST
+@permission_required("points.change_gift", raise_exception=True)
+def gift_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = get_object_or_404(Gift, pk=pk)
+    redemptions.gift_withdraw(actor=request.user, gift=gift)
+    messages.success(request, _("礼品 %(g)s 已下架。") % {"g": gift})
+    return redirect(gift)
+
+
+# --- redemption at the counter ----------------------------------------------------------
+
+
+@permission_required("points.redeem_gift", raise_exception=True)
+def redeem(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = RedeemForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        try:
+            redemption = redemptions.points_redeem(
+                actor=request.user,
+                customer=customer,
+                gift=form.cleaned_data["gift"],
+                quantity=form.cleaned_data["quantity"],
+                outlet=request.user.department,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("兑换成功：单号 %(n)s，扣减 %(p)s 积分。")
+                % {"n": redemption.number, "p": redemption.points},
+            )
+            return redirect("points:statement", pk=customer.pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "points/redeem.html",
+        {
+            "customer": customer,
+            "form": form,
+            "spendable": redemptions.spendable_points(customer, today),
+        },
+    )
+
+
+@permission_required("points.view_redemption", raise_exception=True)
+def redemption_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", RedemptionStatus.TO_COLLECT)
+    items = Redemption.objects.select_related("customer", "gift", "outlet").order_by(
+        "-created_at", "-id"
+    )
+    if status in RedemptionStatus.values:
+        items = items.filter(status=status)
+    return render(
+        request,
+        "points/redemption_list.html",
+        {
+            "page_obj": Paginator(items, 50).get_page(request.GET.get("page")),
+            "status": status,
+            "statuses": RedemptionStatus.choices,
+        },
+    )
+
+
+@require_POST
+@permission_required("points.change_redemption", raise_exception=True)
+def redemption_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Redemption, pk=pk)
+    status = request.POST.get("status", "")
+    if status not in (RedemptionStatus.COLLECTED, RedemptionStatus.SENT):
+        return redirect("points:redemption_list")
+    try:
+        redemptions.redemption_deliver(actor=request.user, redemption=item, status=status)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("兑换单 %(n)s 已交付。") % {"n": item.number})
+    return redirect("points:redemption_list")
+
+
+@permission_required("points.change_redemption", raise_exception=True)
+def redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Redemption, pk=pk)
+    return form_page(
+        request,
+        ReasonForm(request.POST or None),
+        save=lambda data: redemptions.redemption_cancel(
+            actor=request.user, redemption=item, reason=data["reason"]
+        ),
+        done=lambda item: reverse("points:statement", args=[item.customer_id]),
+        message=lambda item: _("兑换单 %(n)s 已撤销，积分与库存已退回。") % {"n": item.number},
+        title=_("撤销兑换：%(n)s") % {"n": item.number},
+        cancel_url=reverse("points:redemption_list"),
+    )
+
+
+# --- manual adjustments -----------------------------------------------------------------
+
+
+@permission_required("points.add_adjustment", raise_exception=True)
+def adjustment_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    return form_page(
+        request,
+        AdjustmentForm(request.POST or None),
+        save=lambda data: redemptions.adjustment_propose(
+            actor=request.user, customer=customer, **data
+        ),
+        done=lambda adjustment: reverse("points:statement", args=[customer.pk]),
+        message=_("积分调整已提交，待另一人复核后生效。"),
+        title=_("积分调整：%(c)s") % {"c": customer},
+        cancel_url=reverse("points:statement", args=[customer.pk]),
+    )
+
+
+@permission_required("points.approve_adjustment", raise_exception=True)
+def adjustment_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        item = get_object_or_404(Adjustment, pk=request.POST.get("adjustment", 0))
+        approve = request.POST.get("decision") == "approve"
+        try:
+            redemptions.adjustment_decide(
+                actor=request.user,
+                adjustment=item,
+                approve=approve,
+                note=request.POST.get("note", ""),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("已批准。") if approve else _("已驳回。"))
+        return redirect("points:adjustment_list")
+    pending = Adjustment.objects.filter(status=AdjustmentStatus.PROPOSED).select_related(
+        "customer", "proposed_by"
+    )
+    return render(
+        request,
+        "points/adjustment_list.html",
+        {"pending": pending.order_by("proposed_at"), "limit": redemptions.adjustment_limit()},
+    )
