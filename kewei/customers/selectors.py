@@ -31,8 +31,10 @@ from kewei.organisation.models import Department
 
 SORTS = {
     "name": ("name_pinyin", "pk"),
-    "-aum": ("-assets__aum", "pk"),
-    "aum": ("assets__aum", "pk"),
+    # By the 万元 copy on the customer row (its indexes give a scope's customers in that
+    # order), then the exact assets within the same 万元.
+    "-aum": ("-aum_wan", "-assets__aum", "pk"),
+    "aum": ("aum_wan", "assets__aum", "pk"),
     "birthday": ("birth_month", "birth_day", "pk"),
     "-created": ("-created_at", "-pk"),
     "number": ("customer_number",),
@@ -210,10 +212,17 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
         customers = customers.filter(responsible_manager_id=int(query.manager))
     if query.tier:
         customers = customers.filter(tier=query.tier)
+    # The 万元 copy narrows by its index; the exact assets decide within the bounds' 万元.
     if query.aum_min_wan is not None:
-        customers = customers.filter(assets__aum__gte=query.aum_min_wan * TEN_THOUSAND)
+        customers = customers.filter(
+            aum_wan__gte=int(query.aum_min_wan),
+            assets__aum__gte=query.aum_min_wan * TEN_THOUSAND,
+        )
     if query.aum_max_wan is not None:
-        customers = customers.filter(assets__aum__lte=query.aum_max_wan * TEN_THOUSAND)
+        customers = customers.filter(
+            aum_wan__lte=int(query.aum_max_wan),
+            assets__aum__lte=query.aum_max_wan * TEN_THOUSAND,
+        )
     if query.birth_month:
         customers = customers.filter(birth_month=query.birth_month)
     if query.tags:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,6 +167,32 @@ def open_assets(amounts: Mapping[int, Decimal]) -> None:
     """The assets rows of new customers (customer id → 元): every customer has one, which
     the daily feed keeps from then on."""
     bulk_insert(CustomerAssets, ["customer_id", "aum"], amounts.items())
+    sync_aum_wan([pk for pk, aum in amounts.items() if aum >= 10_000])
+
+
+def sync_aum_wan(customer_ids: Iterable[int]) -> None:
+    """Bring these customers' search copy of their assets in whole 万元
+    (``Customer.aum_wan``) in line with their assets rows. Rows already in line are not
+    written. (The daily feed does the same for the customers it changed, set-based.)"""
+    ids = list(customer_ids)
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        wan = "floor(a.aum / 10000)"
+    else:
+        wan = "CAST(a.aum / 10000 AS INTEGER)"  # assets are never negative
+    quote = connection.ops.quote_name
+    customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
+    current = f"(SELECT {wan} FROM {assets} a WHERE a.customer_id = {customer}.id)"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {customer} SET aum_wan = {current} "  # noqa: S608  (model tables)
+                f"WHERE id IN ({placeholders}) AND aum_wan <> {current}",
+                chunk,
+            )
 
 
 def created_changes(data: CustomerData, *, number: str, manager_id: int | None) -> dict:
@@ -644,6 +670,7 @@ def customer_merge(*, actor, keep: Customer, duplicate: Customer, reason: str = 
     duplicate.household = None
     duplicate.updated_at = timezone.now()
     duplicate.save()
+    sync_aum_wan([keep.pk, duplicate.pk])  # after the saves, which write the old copy
     duplicate.tags.clear()
     audit_record(
         actor=actor,

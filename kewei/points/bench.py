@@ -178,3 +178,93 @@ def verify_workload(scale: int) -> Measured:
     if violations:
         raise AssertionError(f"{len(violations)} violations, first: {violations[0]}")
     return Measured(rows=PointsAccount.objects.count(), figures={"violations": 0})
+
+
+REDEEMING_CLIENTS = 16
+
+
+@register_benchmark(
+    "points.redeem_concurrent",
+    description="16 个并发柜台同时兑换（PostgreSQL）/ redemptions from 16 concurrent clients",
+)
+def redeem_workload(scale: int) -> Measured:
+    """Sixteen counters redeeming at once, each a thread with its own connection: a
+    tenth of the attempts go to customers another counter is serving at the same time.
+    Afterwards (untimed) the whole ledger is verified."""
+    import threading
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from kewei.organisation.models import Department, DepartmentLevel
+    from kewei.points.models import Gift, PointsAccount, StockKind
+    from kewei.points.redemptions import (
+        GiftData,
+        RedemptionError,
+        gift_create,
+        gift_stock_move,
+        points_redeem,
+    )
+    from kewei.points.services import points_verify
+
+    if connection.vendor != "postgresql":
+        return Measured(rows=0, figures={"skipped": "row locks need PostgreSQL"})
+    gift = Gift.objects.filter(code="BENCH").first() or gift_create(
+        actor=None, data=GiftData(code="BENCH", name="基准测试礼品", points_price=10)
+    )
+    attempts = max(REDEEMING_CLIENTS * 50, min(scale // 100, 8000))
+    gift_stock_move(actor=None, gift=gift, kind=StockKind.RECEIPT, quantity=attempts, reason="")
+    holders = list(
+        PointsAccount.objects.filter(balance__gte=30)
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)[:attempts]
+    )
+    outlet = Department.objects.filter(level=DepartmentLevel.OUTLET).first()
+    from kewei.customers.models import Customer
+
+    people = {c.pk: c for c in Customer.objects.filter(pk__in=holders)}
+    # Every tenth attempt goes to a customer also served by the attempt before it.
+    plan = [holders[i - 1 if i % 10 == 0 and i else i] for i in range(len(holders))]
+    outcomes = {"ok": 0, "refused": 0}
+    lock = threading.Lock()
+    start = threading.Barrier(REDEEMING_CLIENTS)
+
+    def counter(index: int) -> None:
+        start.wait()
+        try:
+            for customer_id in plan[index::REDEEMING_CLIENTS]:
+                try:
+                    points_redeem(
+                        actor=None,
+                        customer=people[customer_id],
+                        gift=gift,
+                        quantity=1,
+                        outlet=outlet,
+                        idempotency_key=uuid.uuid4().hex,
+                    )
+                    result = "ok"
+                except RedemptionError:
+                    result = "refused"
+                with lock:
+                    outcomes[result] += 1
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=REDEEMING_CLIENTS) as pool:
+        list(pool.map(counter, range(REDEEMING_CLIENTS)))
+    seconds = time.perf_counter() - started
+    violations = points_verify()
+    if violations:
+        raise AssertionError(f"{len(violations)} violations, first: {violations[0]}")
+    return Measured(
+        rows=len(plan),
+        seconds=seconds,
+        figures={
+            "clients": REDEEMING_CLIENTS,
+            "per_second": round(len(plan) / seconds, 1),
+            **outcomes,
+            "violations": 0,
+        },
+    )

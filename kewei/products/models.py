@@ -529,6 +529,14 @@ class StagedCustomer(_Staging):
     customer_id = models.BigIntegerField(primary_key=True)
 
 
+class StagedAssets(_Staging):
+    """The current AUM (分) of a customer whose balances changed in this load."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+    fen = models.BigIntegerField()
+    crossed = models.BooleanField(default=False)  # crosses a 万元: its search copy changes
+
+
 class StagedTransaction(_Staging):
     row = models.PositiveIntegerField()
     transaction_id = models.CharField(max_length=40)

@@ -127,7 +127,7 @@ def customer(
     """A customer created through the service; ``aum`` (元) stands for the assets that a
     loaded feed would have computed (None: none, as a new customer has)."""
     from kewei.customers.models import CustomerAssets
-    from kewei.customers.services import customer_create
+    from kewei.customers.services import customer_create, sync_aum_wan
 
     created = customer_create(
         actor=actor,
@@ -135,6 +135,7 @@ def customer(
     )
     if aum is not None:
         CustomerAssets.objects.unrestricted().filter(customer=created).update(aum=Decimal(aum))
+        sync_aum_wan([created.pk])
         created.refresh_from_db()
     return created
 

@@ -65,6 +65,7 @@ def test_filters_combine(bank):
 
 def test_sorting_by_assets(bank):
     CustomerAssets.objects.filter(customer=bank.customer_a1_free).update(aum=Decimal("50000"))
+    services.sync_aum_wan([bank.customer_a1_free.pk])
     ordered = [c.name for c in customer_search(CustomerQuery(sort="-aum"))]
     assert ordered[0] == "李四"
 
@@ -125,3 +126,20 @@ def test_pages_link_to_the_next_page_keeping_the_filters(client, bank):
     client.force_login(bank.manager_a1)
     html = client.get("/customers/?text=zs&sort=name").content.decode()
     assert 'href="?text=zs&amp;sort=name&amp;page=2"' in html
+
+
+def test_assets_order_and_bounds_are_exact_within_a_wan(bank):
+    # given two customers in the same 万元 (1.2 万 and 1.8 万)
+    for name, aum, digit in (("甲", "12000", 61), ("乙", "18000.01", 62)):
+        factories.customer(
+            department=bank.outlet_a2,
+            name=name,
+            aum=Decimal(aum),
+            id_number=factories.resident_id("19800101", digit),
+        )
+    # then the exact assets order them, and a bound inside the 万元 is exact
+    ordered = [c.name for c in customer_search(CustomerQuery(sort="-aum"))]
+    assert ordered[:2] == ["乙", "甲"]
+    assert _numbers(CustomerQuery(aum_min_wan=Decimal("1.5"))) == ["乙"]
+    assert _numbers(CustomerQuery(aum_min_wan=Decimal("1.2"), aum_max_wan=Decimal("1.2"))) == ["甲"]
+    assert Customer.objects.get(name="乙").aum_wan == 1

@@ -24,29 +24,20 @@ def _snapshot():
 
 
 def _wipe():
+    from django.apps import apps
     from django.db import connection
 
     from kewei.customers.models import Customer, CustomerAssignment
-    from kewei.points import models as points
     from kewei.products.models import BusinessEvent, FeedDay, Holding, Transaction
 
     # The points ledger refuses DELETE on PostgreSQL (append-only); a test empties it.
     tables = [
         model._meta.db_table
-        for model in (
-            points.PointsSpend,
-            points.PointsEntry,
-            points.PointsLot,
-            points.PointsAccount,
-            points.MonthEarned,
-            points.AccrualDay,
-            points.EarningRule.excluded_products.through,
-            points.EarningRule,
-            points.PointsPolicy,
-        )
+        for model in apps.get_app_config("points").get_models(include_auto_created=True)
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no checks left pending
             cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
             for table in tables:

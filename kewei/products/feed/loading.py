@@ -56,6 +56,7 @@ from kewei.products.models import (
     Holding,
     HoldingStatus,
     Product,
+    StagedAssets,
     StagedBalanceChange,
     StagedCustomer,
     StagedEvent,
@@ -65,7 +66,14 @@ from kewei.products.models import (
 )
 from kewei.products.selectors import first_feed_day, latest_feed_day
 
-STAGING = (StagedHolding, StagedBalanceChange, StagedCustomer, StagedTransaction, StagedEvent)
+STAGING = (
+    StagedHolding,
+    StagedBalanceChange,
+    StagedCustomer,
+    StagedAssets,
+    StagedTransaction,
+    StagedEvent,
+)
 
 
 @dataclass
@@ -104,6 +112,7 @@ def _tables() -> dict[str, str]:
         "staged_holding": StagedHolding,
         "change": StagedBalanceChange,
         "staged_customer": StagedCustomer,
+        "staged_assets": StagedAssets,
         "staged_transaction": StagedTransaction,
         "staged_event": StagedEvent,
     }
@@ -794,23 +803,44 @@ def month_assets_rebuild(
 def _update_current_aum() -> None:
     """Set the current AUM (元, :class:`CustomerAssets`) of the customers whose balances
     changed to the sum of the current balances of their deposit and investment
-    holdings."""
+    holdings, and their search copy in whole 万元 where the assets cross a 万元."""
     categories = ", ".join(f"'{category}'" for category in AUM_CATEGORIES)  # constants
+    if connection.vendor == "postgresql":
+        old_wan = "floor(a.aum / 10000)"
+    else:
+        old_wan = "CAST(a.aum / 10000 AS INTEGER)"
+    # (Integer division of integers on both engines: whole 万元, rounded down.)
     _run(
         f"""
-        UPDATE {{customer_assets}} SET aum = summed.fen / 100.0
+        INSERT INTO {{staged_assets}} (customer_id, fen, crossed)
+        SELECT summed.customer_id, summed.fen, {old_wan} <> summed.fen / 1000000
         FROM (
             SELECT touched.customer_id,
-                   COALESCE(SUM(CASE WHEN p.category IN ({categories})
-                                     THEN h.balance ELSE 0 END), 0) AS fen
+                   CAST(COALESCE(SUM(CASE WHEN p.category IN ({categories})
+                                          THEN h.balance ELSE 0 END), 0) AS BIGINT) AS fen
             FROM (SELECT DISTINCT h.customer_id FROM {{change}} c
                   JOIN {{holding}} h ON h.id = c.holding_id) touched
             LEFT JOIN {{holding}} h ON h.customer_id = touched.customer_id
             LEFT JOIN {{product}} p ON p.id = h.product_id
             GROUP BY touched.customer_id
         ) summed
-        WHERE summed.customer_id = {{customer_assets}}.customer_id
-          AND {{customer_assets}}.aum <> summed.fen / 100.0
+        JOIN {{customer_assets}} a ON a.customer_id = summed.customer_id
+        """
+    )
+    if connection.vendor == "postgresql":
+        _run("ANALYZE {staged_assets}")  # a few crossing customers, not a quarter of all
+    _run(
+        """
+        UPDATE {customer} SET aum_wan = s.fen / 1000000 FROM {staged_assets} s
+        WHERE s.crossed AND s.customer_id = {customer}.id
+          AND {customer}.aum_wan <> s.fen / 1000000
+        """
+    )
+    _run(
+        """
+        UPDATE {customer_assets} SET aum = s.fen / 100.0 FROM {staged_assets} s
+        WHERE s.customer_id = {customer_assets}.customer_id
+          AND {customer_assets}.aum <> s.fen / 100.0
         """
     )
 

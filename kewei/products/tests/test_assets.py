@@ -193,3 +193,13 @@ def test_coverage_counts_distinct_categories_of_open_holdings(bank, tmp_path):
     )
     a1.refresh_from_db()
     assert a1.product_categories == 4
+
+
+def test_the_search_copy_in_wan_follows_the_assets_across_a_wan(bank, tmp_path):
+    a1 = bank.customer_a1
+    a1.refresh_from_db()
+    steps = [("9999.99", 0), ("10000.00", 1), ("19999.00", 1), ("250000.00", 25), ("0", 0)]
+    for offset, (balance, wan) in enumerate(steps):
+        load(tmp_path, dt.date(2026, 11, 1 + offset), [row("A", a1, "D001", balance)])
+        a1.refresh_from_db()
+        assert (a1.aum, a1.aum_wan) == (Decimal(balance), wan)
