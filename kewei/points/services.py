@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
+from kewei.core.statements import Statements
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.engine import runner
 from kewei.engine.pipelines.points import MULTIPLIER_SCALE, POINTS_SCALE, RuleSpec, day_points
@@ -56,8 +57,8 @@ class PointsValidationError(ValidationError):
     """A change of the rules or settings that their rules refuse."""
 
 
-def _tables() -> dict[str, str]:
-    models = {
+_SQL = Statements(
+    {
         "entry": PointsEntry,
         "lot": PointsLot,
         "account": PointsAccount,
@@ -67,21 +68,9 @@ def _tables() -> dict[str, str]:
         "rule": EarningRule,
         "customer": Customer,
     }
-    quote = connection.ops.quote_name
-    return {name: quote(model._meta.db_table) for name, model in models.items()}
-
-
-def _run(sql: str, params: dict | None = None) -> int:
-    """Run one statement; ``{name}`` in ``sql`` is a table (see :func:`_tables`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(**_tables()), params or {})
-        return cursor.rowcount
-
-
-def _fetch(sql: str, params: dict | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(**_tables()), params or {})
-        return cursor.fetchall()
+)
+# (``_run`` runs one statement, ``_fetch`` returns its rows; see core.statements.)
+_run, _fetch = _SQL.run, _SQL.fetch
 
 
 def _scaled(value: Decimal | str, scale: int) -> int:

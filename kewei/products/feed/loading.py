@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
 from kewei.core.bulk import bulk_insert, bulk_insert_arrow, fetch_arrow
+from kewei.core.statements import Statements
 from kewei.customers.importing import ImportFileError, import_customers
 from kewei.customers.models import Customer, CustomerAssets
 from kewei.engine import runner
@@ -99,8 +100,8 @@ class DayResult:
         ]
 
 
-def _tables() -> dict[str, str]:
-    models = {
+_SQL = Statements(
+    {
         "customer": Customer,
         "customer_assets": CustomerAssets,
         "product": Product,
@@ -116,21 +117,9 @@ def _tables() -> dict[str, str]:
         "staged_transaction": StagedTransaction,
         "staged_event": StagedEvent,
     }
-    quote = connection.ops.quote_name
-    return {name: quote(model._meta.db_table) for name, model in models.items()}
-
-
-def _run(sql: str, params: dict | None = None) -> int:
-    """Run one statement; ``{name}`` in ``sql`` is a table (see :func:`_tables`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(**_tables()), params or {})
-        return cursor.rowcount
-
-
-def _fetch(sql: str, params: dict | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(**_tables()), params or {})
-        return cursor.fetchall()
+)
+# (``_run`` runs one statement, ``_fetch`` returns its rows; see core.statements.)
+_run, _fetch = _SQL.run, _SQL.fetch
 
 
 def _sql_rejects(file: str, sql: str, reason: str, params: dict | None = None) -> list[Reject]:

@@ -10,26 +10,20 @@ import datetime as dt
 import logging
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from kewei.core.commands import parse_date
 from kewei.core.daily import daily_steps
 
 logger = logging.getLogger("kewei.daily")
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {value}") from None
 
 
 class Command(BaseCommand):
     help = "日终批处理 / the nightly batch of one business day"
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=_date, help="业务日，默认昨天 / business day")
+        parser.add_argument("--date", type=parse_date, help="业务日，默认昨天 / business day")
 
     def handle(self, *args, date, **options):
         day = date or timezone.localdate() - dt.timedelta(days=1)

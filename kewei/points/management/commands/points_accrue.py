@@ -12,14 +12,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kewei.core.commands import parse_date
 from kewei.points.services import PointsError, points_accrue
-
-
-def parse_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {value}") from None
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from kewei.points.management.commands.points_accrue import parse_date
+from kewei.core.commands import parse_date
 from kewei.points.services import points_expire
 
 

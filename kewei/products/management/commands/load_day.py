@@ -8,29 +8,24 @@ refused as a whole (manifest and files do not match; nothing is written).
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from kewei.core.commands import parse_date
 from kewei.products.feed.loading import load_day, write_rejects
 from kewei.products.feed.reading import FeedError
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {value}") from None
 
 
 class Command(BaseCommand):
     help = "装载一天的日终数据 / load one day of the core banking feed"
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", required=True, type=_date, help="数据日期 / business day")
+        parser.add_argument(
+            "--date", required=True, type=parse_date, help="数据日期 / business day"
+        )
         parser.add_argument("directory", type=Path, help="该日数据目录 / the day's directory")
         parser.add_argument(
             "--report", type=Path, help="拒绝行报告（CSV），默认写入数据目录旁的 var/feed/"
