@@ -41,9 +41,10 @@ def _digest(rows: list[tuple[int, str, int]]) -> dict:
     }
 
 
-def _day_to_accrue() -> dt.date:
-    """The latest loaded day; when its points were already awarded (by the demo
-    seeder), the next day's feed is written and loaded first (untimed)."""
+def _day_to_accrue(scale: int) -> dt.date:
+    """The latest loaded day (in the full suite: the day products.load_day loaded); when
+    its points were already awarded (by the demo seeder), the next day's feed, with
+    half as many transactions as customers, is written and loaded first (untimed)."""
     from kewei.points.models import AccrualDay
     from kewei.products.bench import _next_day_files
     from kewei.products.feed.loading import load_day
@@ -53,7 +54,7 @@ def _day_to_accrue() -> dt.date:
     if day is not None and not AccrualDay.objects.filter(day=day).exists():
         return day
     with tempfile.TemporaryDirectory() as directory:
-        day, _figures = _next_day_files(Path(directory), 1000)
+        day, _figures = _next_day_files(Path(directory), max(1000, scale // 2))
         load_day(day, Path(directory))
     return day
 
@@ -149,7 +150,7 @@ def accrue_workload(scale: int) -> Measured:
     from kewei.points.models import PointsEntry
     from kewei.points.services import points_accrue
 
-    day = _day_to_accrue()
+    day = _day_to_accrue(scale)
     started = time.perf_counter()
     result = points_accrue(day=day)
     seconds = time.perf_counter() - started
