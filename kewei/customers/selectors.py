@@ -194,6 +194,22 @@ def _text_filter(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]
     return customers.filter(_prefix("name", compact))
 
 
+def _at_least(wan: Decimal) -> Q:
+    """Assets of at least ``wan`` 万元: every customer above the bound's 万元, and those
+    in it whose exact assets reach the bound (none to check for a whole 万元)."""
+    whole = int(wan)
+    if wan == whole:
+        return Q(aum_wan__gte=whole)
+    return Q(aum_wan__gt=whole) | Q(aum_wan=whole, assets__aum__gte=wan * TEN_THOUSAND)
+
+
+def _at_most(wan: Decimal) -> Q:
+    """Assets of at most ``wan`` 万元: every customer below the bound's 万元, and those in
+    it whose exact assets stay within the bound."""
+    whole = int(wan)
+    return Q(aum_wan__lt=whole) | Q(aum_wan=whole, assets__aum__lte=wan * TEN_THOUSAND)
+
+
 def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
     customers = Customer.objects.select_related("department", "responsible_manager", "assets")
     if not query.include_merged:
@@ -212,17 +228,12 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
         customers = customers.filter(responsible_manager_id=int(query.manager))
     if query.tier:
         customers = customers.filter(tier=query.tier)
-    # The 万元 copy narrows by its index; the exact assets decide within the bounds' 万元.
+    # Bounds by the 万元 copy (its index); only customers inside the bound's own 万元
+    # need their exact assets.
     if query.aum_min_wan is not None:
-        customers = customers.filter(
-            aum_wan__gte=int(query.aum_min_wan),
-            assets__aum__gte=query.aum_min_wan * TEN_THOUSAND,
-        )
+        customers = customers.filter(_at_least(query.aum_min_wan))
     if query.aum_max_wan is not None:
-        customers = customers.filter(
-            aum_wan__lte=int(query.aum_max_wan),
-            assets__aum__lte=query.aum_max_wan * TEN_THOUSAND,
-        )
+        customers = customers.filter(_at_most(query.aum_max_wan))
     if query.birth_month:
         customers = customers.filter(birth_month=query.birth_month)
     if query.tags:
