@@ -198,6 +198,7 @@ def redeem_workload(scale: int) -> Measured:
 
     from django.db import connection
 
+    from kewei.customers.models import Customer
     from kewei.organisation.models import Department, DepartmentLevel
     from kewei.points.models import Gift, PointsAccount, StockKind
     from kewei.points.redemptions import (
@@ -222,8 +223,6 @@ def redeem_workload(scale: int) -> Measured:
         .values_list("customer_id", flat=True)[:attempts]
     )
     outlet = Department.objects.filter(level=DepartmentLevel.OUTLET).first()
-    from kewei.customers.models import Customer
-
     people = {c.pk: c for c in Customer.objects.filter(pk__in=holders)}
     # Every tenth attempt goes to a customer also served by the attempt before it.
     plan = [holders[i - 1 if i % 10 == 0 and i else i] for i in range(len(holders))]
