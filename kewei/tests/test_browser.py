@@ -182,3 +182,31 @@ def test_keep_the_product_catalogue_and_read_a_holdings_history(
     manager.wait_for_load_state()
     # then (1,000 + 4,000) / 2
     assert "2,500.00 元" in manager.content()
+
+
+def test_redeem_points_for_a_gift_at_the_counter_once(live_server, browser, bank):
+    from kewei.points.models import Gift, Redemption
+    from kewei.points.tests.test_redemption import NEXT_YEAR_END, earn
+
+    # given the customer has 150 points and the catalogue a cup for 40
+    earn(bank.customer_a1, 150, NEXT_YEAR_END, "browser")
+    Gift.objects.create(code="CUP", name="保温杯", points_price=40, stock=5)
+    teller = browser.new_page()
+    sign_in(teller, live_server, "teller_a1")
+    # when the teller opens the customer, goes to 积分兑换 and confirms two cups
+    teller.goto(f"{live_server.url}/customers/{bank.customer_a1.pk}/")
+    assert "150" in teller.locator("#panel-points").inner_text()
+    teller.click("#panel-points a:has-text('积分兑换')")
+    teller.wait_for_load_state()
+    assert "可用积分：150" in teller.locator("main").inner_text()
+    teller.select_option("#id_gift", label="保温杯（40 积分，库存 5）")
+    teller.fill("#id_quantity", "2")
+    # a double click sends the form twice; the key it carries redeems once
+    teller.dblclick("main button.primary")
+    teller.wait_for_url(f"{live_server.url}/points/customers/{bank.customer_a1.pk}/")
+    # then the statement shows the new balance and the redemption
+    assert "兑换成功" in teller.content()
+    assert teller.locator("dd.big").first.inner_text() == "70"
+    assert "兑换礼品：保温杯 × 2" in teller.locator("table").inner_text()
+    assert Redemption.objects.count() == 1
+    assert Gift.objects.get(code="CUP").stock == 3
