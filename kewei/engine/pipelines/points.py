@@ -71,6 +71,22 @@ def _excluded(rule_id: ibis.Value, column: ibis.Value, rules: Sequence[RuleSpec]
     return condition
 
 
+def _with_category_rule(
+    rows: ibis.Table, held: ibis.Table, catalogue: ibis.Table, rules: Sequence[RuleSpec]
+) -> ibis.Table:
+    """``rows`` (with a ``holding_id``) with their holding's owner (``owner_id``) and
+    product, and the rule of the product's category (``rule_id``); rows that no rule
+    covers, or whose product the rule leaves out, are dropped."""
+    joined = rows.join(held, rows.holding_id == held.holding_key).join(
+        catalogue, held.product_key == catalogue.product_id
+    )
+    joined = joined.mutate(rule_id=_rule_of(joined.category, rules, "category"))
+    return joined.filter(
+        joined.rule_id.notnull(),
+        ~_excluded(joined.rule_id, joined.product_id, rules, "excluded_products"),
+    )
+
+
 def day_points(
     *,
     intervals: ibis.Table,
@@ -107,14 +123,7 @@ def day_points(
         still_open = intervals.filter(intervals.valid_to.isnull(), intervals.valid_from <= on)
         ended = intervals.filter(intervals.valid_to > on, intervals.valid_from <= on)
         on_day = still_open.select(*columns).union(ended.select(*columns))
-        joined = on_day.join(held, on_day.holding_id == held.holding_key).join(
-            catalogue, held.product_key == catalogue.product_id
-        )
-        joined = joined.mutate(rule_id=_rule_of(joined.category, balance_rules, "category"))
-        joined = joined.filter(
-            joined.rule_id.notnull(),
-            ~_excluded(joined.rule_id, joined.product_id, balance_rules, "excluded_products"),
-        )
+        joined = _with_category_rule(on_day, held, catalogue, balance_rules)
         parts.append(
             joined.group_by(customer_id=joined.owner_id, rule_id=joined.rule_id).aggregate(
                 amount=joined.balance.sum()
@@ -126,18 +135,13 @@ def day_points(
             transactions.booked_on == on,
             transactions.direction == outgoing,
             transactions.counterparty_kind == merchant,
-        ).select("holding_id", "customer_id", "amount", "channel")
-        joined = flows.join(held, flows.holding_id == held.holding_key).join(
-            catalogue, held.product_key == catalogue.product_id
-        )
-        joined = joined.mutate(rule_id=_rule_of(joined.category, spending_rules, "category"))
+        ).select("holding_id", "amount", "channel")
+        joined = _with_category_rule(flows, held, catalogue, spending_rules)
         joined = joined.filter(
-            joined.rule_id.notnull(),
-            ~_excluded(joined.rule_id, joined.product_id, spending_rules, "excluded_products"),
-            ~_excluded(joined.rule_id, joined.channel, spending_rules, "excluded_channels"),
+            ~_excluded(joined.rule_id, joined.channel, spending_rules, "excluded_channels")
         )
         parts.append(
-            joined.group_by(customer_id=joined.customer_id, rule_id=joined.rule_id).aggregate(
+            joined.group_by(customer_id=joined.owner_id, rule_id=joined.rule_id).aggregate(
                 amount=joined.amount.sum()
             )
         )
