@@ -239,8 +239,9 @@ class Customer(ScopedModel):
         return customer_scope_q(scope)
 
 
-class _CustomerPart(ScopedModel):
-    """A row that belongs to one customer and is visible with them."""
+class CustomerPart(ScopedModel):
+    """A row that belongs to one customer (its ``customer`` field) and is visible with
+    them: the base of every such model, in this app and the others."""
 
     class Meta:
         abstract = True
@@ -250,7 +251,7 @@ class _CustomerPart(ScopedModel):
         return customer_scope_q(scope, prefix="customer__")
 
 
-class CustomerAssets(_CustomerPart):
+class CustomerAssets(CustomerPart):
     """A customer's current assets under management, one row per customer, created with
     the customer and kept by the daily feed (``products.feed.loading``).
 
@@ -304,7 +305,7 @@ class IncomeBand(models.TextChoices):
     FROM_1M = "over_1m", _("年收入 100 万以上")
 
 
-class CustomerProfile(_CustomerPart):
+class CustomerProfile(CustomerPart):
     """The kinds of information grown over time: education, career, life (DOMAIN §2)."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="profile")
@@ -339,7 +340,7 @@ class FamilyRelation(models.TextChoices):
     OTHER = "other", _("其他亲属")
 
 
-class FamilyMember(_CustomerPart):
+class FamilyMember(CustomerPart):
     """A family member of a customer who is not (necessarily) a customer: their birthday
     and children's schooling are reasons to get in touch."""
 
@@ -379,7 +380,7 @@ class RelationshipKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class CustomerRelationship(_CustomerPart):
+class CustomerRelationship(CustomerPart):
     """``customer`` is ``kind`` of ``other`` (for example: A is the spouse of B)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="relationships")
@@ -400,7 +401,7 @@ class CustomerRelationship(_CustomerPart):
         ]
 
 
-class Referral(_CustomerPart):
+class Referral(CustomerPart):
     """Who introduced a customer (客户推荐): another customer or a member of staff."""
 
     customer = models.OneToOneField(
@@ -442,7 +443,7 @@ class ConsentChannel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
 
 
-class Consent(_CustomerPart):
+class Consent(CustomerPart):
     """One statement of a customer's consent to (or withdrawal from) marketing contact on
     a channel. Append-only: the latest statement per channel is in force."""
 
@@ -463,7 +464,7 @@ class Consent(_CustomerPart):
         ]
 
 
-class CustomerAssignment(_CustomerPart):
+class CustomerAssignment(CustomerPart):
     """A period during which one staff member was responsible for a customer (人户合一)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assignments")

@@ -20,8 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kewei.core.scope import DataScope, ScopedModel
-from kewei.customers.models import customer_scope_q
+from kewei.customers.models import CustomerPart
 from kewei.products.models import Category, EventKind, Product
 
 
@@ -137,16 +136,7 @@ class PointsPolicy(models.Model):
         return f"{self.effective_from}"
 
 
-class _CustomerPoints(ScopedModel):
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def scope_filter(cls, scope: DataScope) -> Q:
-        return customer_scope_q(scope, prefix="customer__")
-
-
-class PointsAccount(_CustomerPoints):
+class PointsAccount(CustomerPart):
     """A customer's points balance: the sum of their entries, kept with every entry
     under a row lock (or by one set-based statement in a batch)."""
 
@@ -170,7 +160,7 @@ class PointsAccount(_CustomerPoints):
         return f"{self.customer_id}: {self.balance}"
 
 
-class PointsLot(_CustomerPoints):
+class PointsLot(CustomerPart):
     """The customer's points that expire on one day (``expires_on`` is the last day on
     which they can be spent): ``earned`` in all, ``remaining`` not yet spent."""
 
@@ -207,7 +197,7 @@ class EntryKind(models.TextChoices):
     MERGE = "merge", _("客户合并转移")
 
 
-class PointsEntry(_CustomerPoints):
+class PointsEntry(CustomerPart):
     """One line of the points flow (积分流水). Append-only.
 
     ``points`` is signed: positive entries add to the lot that expires on
@@ -421,7 +411,7 @@ class RedemptionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已撤销")
 
 
-class Redemption(_CustomerPoints):
+class Redemption(CustomerPart):
     """A customer's exchange of points for a gift (积分兑换), with its delivery."""
 
     customer = models.ForeignKey(
@@ -484,7 +474,7 @@ class AdjustmentStatus(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
 
 
-class Adjustment(_CustomerPoints):
+class Adjustment(CustomerPart):
     """A manual adjustment of a customer's points, proposed by one staff member and
     approved by another (maker–checker); only an approved one writes an entry."""
 

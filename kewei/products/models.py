@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kewei.core.masking import mask_account_number
 from kewei.core.money import yuan
-from kewei.core.scope import DataScope, ScopedModel
-from kewei.customers.models import customer_scope_q
+from kewei.core.scope import DataScope
+from kewei.customers.models import CustomerPart, customer_scope_q
 
 
 class AssetKind(models.TextChoices):
@@ -161,18 +161,7 @@ class HoldingStatus(models.TextChoices):
     CLOSED = "closed", _("已销户")
 
 
-class _CustomerData(ScopedModel):
-    """A row about one customer: visible with that customer."""
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def scope_filter(cls, scope: DataScope) -> Q:
-        return customer_scope_q(scope, prefix="customer__")
-
-
-class Holding(_CustomerData):
+class Holding(CustomerPart):
     """A customer's position in one product (持仓): an account, a deposit certificate,
     a fund position, a card, a loan contract, a signed service."""
 
@@ -228,7 +217,7 @@ class Holding(_CustomerData):
         return yuan(self.balance)
 
 
-class BalanceInterval(_CustomerData):
+class BalanceInterval(CustomerPart):
     """A holding's balance over ``[valid_from, valid_to)``: a new row starts only when
     the balance changes, so years of daily balances take a few rows per holding.
 
@@ -307,7 +296,7 @@ class CounterpartyKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class Transaction(_CustomerData):
+class Transaction(CustomerPart):
     """A dated movement of money on a holding (资金流水), as the core system booked it."""
 
     transaction_id = models.CharField(_("流水号"), max_length=40)
@@ -374,7 +363,7 @@ class EventKind(models.TextChoices):
     ACCOUNT_CLOSED = "account_closed", _("销户")
 
 
-class BusinessEvent(_CustomerData):
+class BusinessEvent(CustomerPart):
     """A business event from the core system (loan disbursed, card activated ...) that
     points, care reminders and analytics react to."""
 
@@ -411,7 +400,7 @@ class BusinessEvent(_CustomerData):
         return yuan(self.amount) if self.amount is not None else None
 
 
-class AssetsMonth(_CustomerData):
+class AssetsMonth(CustomerPart):
     """A customer's assets in one month, derived from the balances: the month-average
     daily AUM (月日均) that tiers use, and the AUM on the last day covered.
 
