@@ -170,6 +170,14 @@ def open_assets(amounts: Mapping[int, Decimal]) -> None:
     sync_aum_wan([pk for pk, aum in amounts.items() if aum >= 10_000])
 
 
+def wan_sql(column: str) -> str:
+    """SQL for the whole 万元 of an assets column in 元 (``Customer.aum_wan``): rounded
+    down on PostgreSQL; truncated on SQLite, the same for assets, never negative."""
+    if connection.vendor == "postgresql":
+        return f"floor({column} / 10000)"
+    return f"CAST({column} / 10000 AS INTEGER)"
+
+
 def sync_aum_wan(customer_ids: Iterable[int]) -> None:
     """Bring these customers' search copy of their assets in whole 万元
     (``Customer.aum_wan``) in line with their assets rows. Rows already in line are not
@@ -177,10 +185,7 @@ def sync_aum_wan(customer_ids: Iterable[int]) -> None:
     ids = list(customer_ids)
     if not ids:
         return
-    if connection.vendor == "postgresql":
-        wan = "floor(a.aum / 10000)"
-    else:
-        wan = "CAST(a.aum / 10000 AS INTEGER)"  # assets are never negative
+    wan = wan_sql("a.aum")
     quote = connection.ops.quote_name
     customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
     current = f"(SELECT {wan} FROM {assets} a WHERE a.customer_id = {customer}.id)"  # noqa: S608

@@ -33,6 +33,7 @@ from kewei.core.bulk import bulk_insert, bulk_insert_arrow, fetch_arrow
 from kewei.core.statements import Statements
 from kewei.customers.importing import ImportFileError, import_customers
 from kewei.customers.models import Customer, CustomerAssets
+from kewei.customers.services import wan_sql
 from kewei.engine import runner
 from kewei.engine.pipelines.assets import window_assets
 from kewei.engine.schemas import table as ibis_table
@@ -794,10 +795,7 @@ def _update_current_aum() -> None:
     changed to the sum of the current balances of their deposit and investment
     holdings, and their search copy in whole 万元 where the assets cross a 万元."""
     categories = ", ".join(f"'{category}'" for category in AUM_CATEGORIES)  # constants
-    if connection.vendor == "postgresql":
-        old_wan = "floor(a.aum / 10000)"
-    else:
-        old_wan = "CAST(a.aum / 10000 AS INTEGER)"
+    old_wan = wan_sql("a.aum")
     # (Integer division of integers on both engines: whole 万元, rounded down.)
     _run(
         f"""
