@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kewei.audit.services import audit_record
 from kewei.core.statements import Statements
@@ -563,9 +564,12 @@ class Violation:
     problem: str
 
 
-# Each check returns (customer number, detail) of the customers that break it.
+# Each invariant: how to say it is broken, and the customers that break it, as
+# (customer number, stored figure, expected figure).
 _CHECKS = {
-    "balance_vs_entries": """
+    "balance_vs_entries": (
+        gettext_lazy("积分余额 %(a)s 与流水合计 %(b)s 不符"),
+        """
         SELECT c.customer_number, a.balance, COALESCE(e.total, 0)
         FROM {account} a JOIN {customer} c ON c.id = a.customer_id
         LEFT JOIN (SELECT customer_id, SUM(points) AS total FROM {entry}
@@ -578,37 +582,37 @@ _CHECKS = {
         JOIN {customer} c ON c.id = e.customer_id
         WHERE NOT EXISTS (SELECT 1 FROM {account} a WHERE a.customer_id = e.customer_id)
           AND e.total <> 0
-    """,
-    "lot_out_of_range": """
+        """,
+    ),
+    "lot_out_of_range": (
+        gettext_lazy("积分批次剩余 %(a)s 超出 0 至 %(b)s 的范围"),
+        """
         SELECT c.customer_number, l.remaining, l.earned
         FROM {lot} l JOIN {customer} c ON c.id = l.customer_id
         WHERE l.remaining < 0 OR l.remaining > l.earned
-    """,
-    "lot_vs_spends": """
+        """,
+    ),
+    "lot_vs_spends": (
+        gettext_lazy("积分批次剩余 %(a)s 与获得减使用 %(b)s 不符"),
+        """
         SELECT c.customer_number, l.remaining, l.earned - COALESCE(s.spent, 0)
         FROM {lot} l JOIN {customer} c ON c.id = l.customer_id
         LEFT JOIN (SELECT lot_id, SUM(points) AS spent FROM {spend} GROUP BY lot_id) s
           ON s.lot_id = l.id
         WHERE l.remaining <> l.earned - COALESCE(s.spent, 0)
-    """,
-    "lots_vs_balance": """
+        """,
+    ),
+    "lots_vs_balance": (
+        gettext_lazy("积分余额 %(a)s 与各批次剩余合计 %(b)s 不符"),
+        """
         SELECT c.customer_number, a.balance, COALESCE(l.total, 0)
         FROM {account} a JOIN {customer} c ON c.id = a.customer_id
         LEFT JOIN (SELECT customer_id, SUM(remaining) AS total FROM {lot}
                    GROUP BY customer_id) l ON l.customer_id = a.customer_id
         WHERE a.balance <> COALESCE(l.total, 0)
-    """,
+        """,
+    ),
 }
-
-
-def _describe(check: str, stored: int, expected: int) -> str:
-    if check == "balance_vs_entries":
-        return _("积分余额 %(a)s 与流水合计 %(b)s 不符") % {"a": stored, "b": expected}
-    if check == "lot_out_of_range":
-        return _("积分批次剩余 %(a)s 超出 0 至 %(b)s 的范围") % {"a": stored, "b": expected}
-    if check == "lot_vs_spends":
-        return _("积分批次剩余 %(a)s 与获得减使用 %(b)s 不符") % {"a": stored, "b": expected}
-    return _("积分余额 %(a)s 与各批次剩余合计 %(b)s 不符") % {"a": stored, "b": expected}
 
 
 def points_verify() -> list[Violation]:
@@ -616,7 +620,7 @@ def points_verify() -> list[Violation]:
     negative or spent beyond what it earned; a lot's remainder is what it earned less
     what was taken from it; the remainders of a customer's lots add up to the balance."""
     violations = []
-    for check, sql in _CHECKS.items():
+    for message, sql in _CHECKS.values():
         for number, stored, expected in _fetch(sql):
-            violations.append(Violation(number, _describe(check, stored, expected)))
+            violations.append(Violation(number, str(message) % {"a": stored, "b": expected}))
     return sorted(violations, key=lambda v: (v.customer_number, v.problem))
