@@ -124,7 +124,8 @@ GIFT_FIELDS = (
 )
 
 
-def _apply_gift(gift: Gift, data: GiftData) -> None:
+def _store_gift(gift: Gift, data: GiftData) -> None:
+    """Write ``data`` onto ``gift`` (new or locked), validated, with its outlets."""
     for name in GIFT_FIELDS:
         setattr(gift, name, getattr(data, name))
     gift.tiers = list(data.tiers)
@@ -132,6 +133,9 @@ def _apply_gift(gift: Gift, data: GiftData) -> None:
         gift.picture = data.picture
     if gift.valid_from and gift.valid_to and gift.valid_to < gift.valid_from:
         raise RedemptionError({"valid_to": _("兑换截止日不能早于起始日。")})
+    gift.full_clean(exclude=["outlets", "stock"])
+    gift.save()
+    gift.outlets.set(data.outlets)
 
 
 def _gift_snapshot(gift: Gift) -> dict:
@@ -146,10 +150,7 @@ def _gift_snapshot(gift: Gift) -> dict:
 @transaction.atomic
 def gift_create(*, actor, data: GiftData) -> Gift:
     gift = Gift()
-    _apply_gift(gift, data)
-    gift.full_clean(exclude=["outlets", "stock"])
-    gift.save()
-    gift.outlets.set(data.outlets)
+    _store_gift(gift, data)
     audit_record(actor=actor, action="points.gift.create", subject=gift, after=_gift_snapshot(gift))
     return gift
 
@@ -158,10 +159,7 @@ def gift_create(*, actor, data: GiftData) -> Gift:
 def gift_update(*, actor, gift: Gift, data: GiftData) -> Gift:
     gift = Gift.objects.select_for_update().get(pk=gift.pk)
     before = _gift_snapshot(gift)
-    _apply_gift(gift, data)
-    gift.full_clean(exclude=["outlets", "stock"])
-    gift.save()
-    gift.outlets.set(data.outlets)
+    _store_gift(gift, data)
     audit_record(
         actor=actor,
         action="points.gift.update",
