@@ -41,7 +41,8 @@ def _holdings(request, customer):
 
 
 def _move_holdings(keep, duplicate) -> int:
-    from kewei.products.feed.loading import month_assets_rebuild, next_month
+    from kewei.core.calendar import next_month
+    from kewei.products.feed.loading import month_assets_rebuild
     from kewei.products.selectors import first_feed_day
 
     moved = Holding.objects.unrestricted().filter(customer=duplicate).update(customer=keep)

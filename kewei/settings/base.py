@@ -169,6 +169,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 KEWEI_BANK_NAME = env.string("KEWEI_BANK_NAME", "客维示范银行")
 # A single transaction at or above this amount (元) is a large fund movement (大额资金异动).
 KEWEI_LARGE_MOVEMENT_YUAN = env.integer("KEWEI_LARGE_MOVEMENT_YUAN", 100_000)
+# The bank's holidays and make-up working weekends (调休), ISO dates: working-day
+# deadlines and the "prepare before a weekend" rule of reminders follow them.
+KEWEI_HOLIDAYS = frozenset(env.str_list("KEWEI_HOLIDAYS", []))
+KEWEI_WORKING_WEEKENDS = frozenset(env.str_list("KEWEI_WORKING_WEEKENDS", []))
 # Manual points adjustments above this many points need the large-adjustment approval.
 KEWEI_POINTS_LARGE_ADJUSTMENT = env.integer("KEWEI_POINTS_LARGE_ADJUSTMENT", 10_000)
 

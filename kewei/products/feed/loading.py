@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
 from kewei.core.bulk import bulk_insert, bulk_insert_arrow, fetch_arrow
+from kewei.core.calendar import month_start, next_month
 from kewei.core.statements import Statements
 from kewei.customers.importing import ImportFileError, import_customers
 from kewei.customers.models import Customer, CustomerAssets
@@ -730,14 +731,6 @@ def _record_day(day: dt.date, manifest_hash: str, result: DayResult) -> None:
     )
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def _refresh_assets(day: dt.date, next_day: dt.date | None) -> None:
     """The customers' current AUM when the day is the latest loaded (only customers
     whose balances changed), and the monthly assets of every complete month whose days
@@ -747,7 +740,7 @@ def _refresh_assets(day: dt.date, next_day: dt.date | None) -> None:
     if next_day is None:
         _update_current_aum()
     changed_until = (next_day - dt.timedelta(days=1)) if next_day else day
-    month = _month_start(day)
+    month = month_start(day)
     while month <= changed_until:
         if next_month(month) <= last + dt.timedelta(days=1):
             month_assets_rebuild(month=month, start=max(month, first), end=next_month(month))

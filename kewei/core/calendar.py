@@ -1,0 +1,57 @@
+"""Calendar arithmetic the batches share: months, and working days (工作日).
+
+Working days are Monday to Friday, less the bank's holidays (``KEWEI_HOLIDAYS``: ISO
+dates) and plus its make-up working weekends (调休, ``KEWEI_WORKING_WEEKENDS``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    """The first day of the month before ``day``'s."""
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def is_month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).day == 1
+
+
+def is_leap_year(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def is_working_day(day: dt.date) -> bool:
+    iso = day.isoformat()
+    if iso in settings.KEWEI_WORKING_WEEKENDS:
+        return True
+    return day.weekday() < 5 and iso not in settings.KEWEI_HOLIDAYS
+
+
+def working_day_on_or_before(day: dt.date) -> dt.date:
+    """``day`` itself, or the last working day before it (a Saturday maturity is
+    prepared on Friday)."""
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """The ``count``-th working day after ``day``."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
