@@ -313,13 +313,27 @@ def customer_update(*, actor, customer: Customer, data: CustomerData) -> Custome
     return customer
 
 
+# Other apps add reasons why a customer must have a responsible manager (the tiers: a
+# customer of VIP tier or above); each is ``(customer) -> bool``.
+_manager_requirements: list[Callable[[Customer], bool]] = []
+
+
+def register_manager_requirement(check: Callable[[Customer], bool]) -> None:
+    _manager_requirements.append(check)
+
+
+def needs_manager(customer: Customer) -> bool:
+    """人户合一: a customer flagged VIP by hand, or of a tier that needs a manager."""
+    return customer.vip_flag or any(check(customer) for check in _manager_requirements)
+
+
 @transaction.atomic
 def customer_assign(
     *, actor, customer: Customer, manager: Staff | None, reason: str = ""
 ) -> Customer:
     """Make ``manager`` responsible for the customer (None: nobody, refused for VIPs)."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if manager is None and customer.vip_flag:
+    if manager is None and needs_manager(customer):
         raise CustomerError(
             _("贵宾客户必须有客户经理（人户合一），不能取消分配。"), code="vip_needs_manager"
         )
@@ -347,38 +361,55 @@ def customer_assign(
     return customer
 
 
+def balanced_plan(
+    customers: Iterable[tuple[int, Decimal]],
+    manager_ids: Sequence[int],
+    totals: Mapping[int, Decimal] | None = None,
+) -> list[tuple[int, int]]:
+    """Who goes to whom so that the books stay balanced: ``customers`` (id, assets),
+    largest first, each given to the manager whose assets so far (``totals``: what
+    their books already hold) are smallest. Returns ``[(customer_id, manager_id), ...]``."""
+    sums = {pk: Decimal(0) for pk in manager_ids}
+    for pk, total in (totals or {}).items():
+        if pk in sums:
+            sums[pk] = Decimal(total or 0)
+    plan = []
+    for customer_id, aum in customers:
+        target = min(sums, key=lambda pk: (sums[pk], pk))
+        sums[target] += aum or 0
+        plan.append((customer_id, target))
+    return plan
+
+
 def book_transfer_plan(
     *, from_manager: Staff, to_managers: Sequence[Staff]
 ) -> list[tuple[int, int]]:
     """Who goes where when a manager's book is handed over: customers sorted by assets,
-    each given to the colleague whose share of assets is smallest so far, so the books
-    stay balanced. Returns ``[(customer_id, manager_id), ...]``."""
+    each given to the colleague whose share of assets is smallest so far."""
     if not to_managers:
         raise CustomerError(_("请至少选择一位接收的客户经理。"), code="no_target")
     if any(m.pk == from_manager.pk for m in to_managers):
         raise CustomerError(_("接收人不能是移交人本人。"), code="self_transfer")
     book = Customer.objects.filter(responsible_manager=from_manager).order_by("-assets__aum", "pk")
-    totals = {manager.pk: 0 for manager in to_managers}
-    plan = []
-    for customer_id, aum in book.values_list("pk", "assets__aum").iterator(chunk_size=5000):
-        target = min(totals, key=lambda pk: (totals[pk], pk))
-        totals[target] += aum
-        plan.append((customer_id, target))
-    return plan
+    return balanced_plan(
+        book.values_list("pk", "assets__aum").iterator(chunk_size=5000),
+        [manager.pk for manager in to_managers],
+    )
 
 
-@transaction.atomic
-def book_transfer(
-    *, actor, from_manager: Staff, to_managers: Sequence[Staff], reason: str
-) -> dict[int, int]:
-    """Hand a whole book over in one action; returns ``{manager_id: customers}``."""
-    for manager in to_managers:
+def _ensure_can_receive(managers: Iterable[Staff]) -> None:
+    for manager in managers:
         if not manager.is_active:
             raise CustomerError(
                 _("%(staff)s 已离职，不能接收客户。") % {"staff": manager}, code="manager_inactive"
             )
         _ensure_manager_in_reach(manager)
-    plan = book_transfer_plan(from_manager=from_manager, to_managers=to_managers)
+
+
+def _assign_many(*, actor, plan: Sequence[tuple[int, int]], reason: str) -> dict[int, list[int]]:
+    """Apply ``[(customer_id, manager_id), ...]`` with one statement per manager, closing
+    the customers' open assignment periods and opening new ones; then check that the
+    customers are still in the user's scope. Returns ``{manager_id: [customer_id]}``."""
     by_target: dict[int, list[int]] = {}
     for customer_id, target in plan:
         by_target.setdefault(target, []).append(customer_id)
@@ -397,13 +428,6 @@ def book_transfer(
             )
             for pk in customer_ids
         )
-    audit_record(
-        actor=actor,
-        action="customers.book.transfer",
-        subject=from_manager,
-        after={"to": {str(t): len(ids) for t, ids in by_target.items()}},
-        note=reason,
-    )
     scope = current_scope()
     still_visible = (
         Customer.objects.unrestricted().restrict(scope).filter(pk__in=moved).count()
@@ -411,7 +435,49 @@ def book_transfer(
         else len(moved)
     )
     if still_visible != len(moved):
-        raise PermissionDenied(_("移交后部分客户将超出您的数据权限范围。"))
+        raise PermissionDenied(_("分配后部分客户将超出您的数据权限范围。"))
+    return by_target
+
+
+@transaction.atomic
+def book_transfer(
+    *, actor, from_manager: Staff, to_managers: Sequence[Staff], reason: str
+) -> dict[int, int]:
+    """Hand a whole book over in one action; returns ``{manager_id: customers}``."""
+    _ensure_can_receive(to_managers)
+    plan = book_transfer_plan(from_manager=from_manager, to_managers=to_managers)
+    by_target = _assign_many(actor=actor, plan=plan, reason=reason)
+    audit_record(
+        actor=actor,
+        action="customers.book.transfer",
+        subject=from_manager,
+        after={"to": {str(t): len(ids) for t, ids in by_target.items()}},
+        note=reason,
+    )
+    return {target: len(ids) for target, ids in by_target.items()}
+
+
+@transaction.atomic
+def customers_assign(*, actor, plan: Sequence[tuple[int, int]], reason: str) -> dict[int, int]:
+    """Assign many customers at once (for example those waiting for a manager after
+    reaching a tier): ``plan`` is ``[(customer_id, manager_id), ...]``, every customer
+    in the user's scope. Returns ``{manager_id: customers}``."""
+    if not plan:
+        raise CustomerError(_("请选择要分配的客户。"), code="nothing_selected")
+    managers = Staff.objects.filter(pk__in={target for _customer, target in plan})
+    if len(managers) != len({target for _customer, target in plan}):
+        raise CustomerError(_("所选客户经理不在您的管理范围内。"), code="target_out_of_scope")
+    _ensure_can_receive(managers)
+    customer_ids = [customer_id for customer_id, _target in plan]
+    if Customer.objects.filter(pk__in=customer_ids).count() != len(set(customer_ids)):
+        raise PermissionDenied(_("部分客户不在您的数据权限范围内。"))
+    by_target = _assign_many(actor=actor, plan=plan, reason=reason)
+    audit_record(
+        actor=actor,
+        action="customers.customer.assign_many",
+        after={"to": {str(t): len(ids) for t, ids in by_target.items()}},
+        note=reason,
+    )
     return {target: len(ids) for target, ids in by_target.items()}
 
 
