@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/", include("kewei.customers.urls")),
     path("products/", include("kewei.products.urls")),
     path("points/", include("kewei.points.urls")),
+    path("tiers/", include("kewei.tiers.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

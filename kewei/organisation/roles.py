@@ -48,6 +48,8 @@ _CUSTOMER_READ = [
 ]
 # At the counter: redeem points for gifts, deliver them, propose adjustments.
 _COUNTER_POINTS = ["points.redeem_gift", "points.change_redemption", "points.add_adjustment"]
+# Potential VIPs are for the lobby, the counters and the customer managers to approach.
+_POTENTIAL_VIPS = ["tiers.view_potentialvip", "tiers.change_potentialvip"]
 _CUSTOMER_KEEP = [*_CUSTOMER_READ, "customers.add_customer", "customers.change_customer"]
 _CUSTOMER_MANAGE = [
     *_CUSTOMER_KEEP,
@@ -61,8 +63,13 @@ _CUSTOMER_MANAGE = [
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     Role.HIGH_COUNTER_TELLER: [*_CUSTOMER_KEEP, *_COUNTER_POINTS],
     Role.COUNTER_STAFF: [*_CUSTOMER_KEEP, *_COUNTER_POINTS],
-    Role.LOBBY_MANAGER: _CUSTOMER_READ,
-    Role.CUSTOMER_MANAGER: [*_CUSTOMER_KEEP, "customers.reveal_customer", "points.add_adjustment"],
+    Role.LOBBY_MANAGER: [*_CUSTOMER_READ, *_POTENTIAL_VIPS],
+    Role.CUSTOMER_MANAGER: [
+        *_CUSTOMER_KEEP,
+        *_POTENTIAL_VIPS,
+        "customers.reveal_customer",
+        "points.add_adjustment",
+    ],
     Role.CM_SUPERVISOR: [
         *_ORG_VIEW,
         *_CUSTOMER_KEEP,
@@ -70,12 +77,16 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "customers.export_customer",
         "customers.reveal_customer",
         "points.approve_adjustment",
+        "tiers.view_tierscheme",
+        *_POTENTIAL_VIPS,
     ],
     Role.OUTLET_HEAD: [
         *_ORG_VIEW,
         *_CUSTOMER_MANAGE,
         *_COUNTER_POINTS,
+        *_POTENTIAL_VIPS,
         "points.approve_adjustment",
+        "tiers.view_tierscheme",
     ],
     Role.RETAIL_BANKING: [
         *_ORG_VIEW,
@@ -93,6 +104,12 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "points.add_stockmovement",
         "points.approve_adjustment",
         "points.approve_large_adjustment",
+        "tiers.view_tierscheme",
+        "tiers.add_tierscheme",
+        "tiers.change_tierscheme",
+        "tiers.change_tier",
+        "tiers.evaluate_tiers",
+        "tiers.view_potentialvip",
     ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,

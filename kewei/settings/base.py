@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kewei.customers",
     "kewei.products",
     "kewei.points",
+    "kewei.tiers",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",

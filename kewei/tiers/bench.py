@@ -1,0 +1,1 @@
+"""Benchmarks of the tiers (registered on import)."""

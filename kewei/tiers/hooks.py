@@ -1,0 +1,51 @@
+"""How tiers plug into the rest: the nightly evaluation, the rule that customers of VIP
+tier and above must have a manager, and the customer page's tier panel."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from kewei.audit.actions import ACTION_LABELS
+from kewei.core.daily import register_daily_step
+from kewei.customers.panels import register_panel
+from kewei.customers.services import register_manager_requirement
+from kewei.tiers import selectors, services
+
+ACTION_LABELS.update(
+    {
+        "tiers.evaluate": gettext_lazy("客户分级"),
+        "tiers.scheme.create": gettext_lazy("新建分级方案"),
+        "tiers.scheme.in_force": gettext_lazy("启用分级方案"),
+        "tiers.scheme.update": gettext_lazy("修改分级方案"),
+        "tiers.tier.update": gettext_lazy("修改客户等级"),
+        "tiers.potential_vip.follow": gettext_lazy("跟进潜在贵宾"),
+    }
+)
+
+register_manager_requirement(selectors.tier_requires_manager)
+
+
+@register_panel(
+    "tier",
+    title=gettext_lazy("客户等级"),
+    template="tiers/panels/tier.html",
+    order=5,
+    permission="customers.view_customer",
+)
+def _tier(request, customer):
+    return {
+        "tier": selectors.tier_of(customer),
+        "changes": list(selectors.tier_history(customer)[:12]),
+    }
+
+
+@register_daily_step("tiers.evaluate", order=40)
+def _evaluate(day) -> str:
+    result = services.tiers_evaluate(day=day)
+    return f"升级 / up {result.upgrades}, 降级 / down {result.downgrades}"
+
+
+@register_daily_step("tiers.potential_vips", order=45)
+def _potential_vips(day) -> str:
+    flagged = services.potential_vips_flag(day=day)
+    return f"潜在贵宾 / potential VIPs {flagged}"
