@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import update_session_auth_hash
@@ -70,7 +72,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(self.success_url)
 
 
+# Apps whose page is some users' real start page register it here: (who, url name).
+# The first one that applies replaces the generic home page.
+START_PAGES: list[tuple[Callable[[Staff], bool], str]] = []
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    for applies, url_name in START_PAGES:
+        if applies(request.user):
+            return redirect(url_name)
     roles = [Role(code).label for code in sorted(request.user.role_codes) if code in Role.values]
     return render(request, "home.html", {"roles": roles, "today": timezone.localdate()})
 

@@ -144,6 +144,9 @@ class Customer(ScopedModel):
     product_categories = models.PositiveSmallIntegerField(
         _("持有产品类别数"), default=0, db_default=0
     )
+    # The day of the latest logged contact (客户工作日志), kept by the care app through
+    # ``services.customer_contacted``: "not contacted for N days" searches and reminders.
+    last_contacted_on = models.DateField(_("最近联系日期"), null=True, blank=True, editable=False)
     household = models.ForeignKey(
         Household,
         verbose_name=_("家庭"),

@@ -6,6 +6,7 @@ user's data scope, whatever the filters say.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
 from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
@@ -66,6 +68,7 @@ class CustomerQuery:
     lacks: list[str] = field(default_factory=list)
     categories_min: int | None = None
     categories_max: int | None = None
+    not_contacted_days: int | None = None  # no contact logged within this many days
     include_merged: bool = False
     sort: str = "-aum"
 
@@ -111,6 +114,7 @@ class CustomerQuery:
             lacks=many("lacks"),
             categories_min=number("categories_min", int),
             categories_max=number("categories_max", int),
+            not_contacted_days=number("not_contacted_days", int),
             include_merged=one("include_merged") == "1",
             sort=one("sort") if one("sort") in SORTS else "-aum",
         )
@@ -251,6 +255,11 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
         customers = customers.filter(product_categories__gte=query.categories_min)
     if query.categories_max is not None:
         customers = customers.filter(product_categories__lte=query.categories_max)
+    if query.not_contacted_days is not None:
+        since = timezone.localdate() - dt.timedelta(days=query.not_contacted_days)
+        customers = customers.filter(
+            Q(last_contacted_on__isnull=True) | Q(last_contacted_on__lt=since)
+        )
     return customers.order_by(*SORTS[query.sort])
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -311,6 +311,14 @@ def customer_update(*, actor, customer: Customer, data: CustomerData) -> Custome
     )
     customer.ensure_still_visible()
     return customer
+
+
+def customer_contacted(*, customer_id: int, day: dt.date) -> None:
+    """Record that the customer was contacted on ``day`` (a later contact already
+    recorded stays)."""
+    Customer.objects.unrestricted().filter(pk=customer_id).filter(
+        Q(last_contacted_on__isnull=True) | Q(last_contacted_on__lt=day)
+    ).update(last_contacted_on=day)
 
 
 # Other apps add reasons why a customer must have a responsible manager (the tiers: a
@@ -728,6 +736,8 @@ def customer_merge(*, actor, keep: Customer, duplicate: Customer, reason: str = 
     if keep.responsible_manager_id is None and duplicate.responsible_manager_id:
         keep.responsible_manager_id = duplicate.responsible_manager_id
     keep.vip_flag = keep.vip_flag or duplicate.vip_flag
+    contacted = [d for d in (keep.last_contacted_on, duplicate.last_contacted_on) if d]
+    keep.last_contacted_on = max(contacted, default=None)
     # The duplicate's holdings moved to ``keep``; so do the assets they make up.
     assets = CustomerAssets.objects.unrestricted()
     assets.filter(customer=keep).update(aum=F("aum") + duplicate.aum)
