@@ -17,6 +17,7 @@ urlpatterns = [
     path("products/", include("kewei.products.urls")),
     path("points/", include("kewei.points.urls")),
     path("tiers/", include("kewei.tiers.urls")),
+    path("care/", include("kewei.care.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

@@ -25,6 +25,16 @@ def previous_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    first = dt.date(year, month + 1, 1)
+    last = (next_month(first) - dt.timedelta(days=1)).day
+    return first.replace(day=min(day.day, last))
+
+
 def is_month_end(day: dt.date) -> bool:
     return (day + dt.timedelta(days=1)).day == 1
 
@@ -45,6 +55,12 @@ def working_day_on_or_before(day: dt.date) -> dt.date:
     prepared on Friday)."""
     while not is_working_day(day):
         day -= dt.timedelta(days=1)
+    return day
+
+
+def working_day_on_or_after(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
     return day
 
 

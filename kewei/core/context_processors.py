@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 # (url name, label, permission needed or None for every signed-in staff member)
 NAVIGATION = [
     ("home", _("工作台"), None),
+    ("care:my_day", _("我的今日"), "care.view_task"),
+    ("care:team", _("团队工作日志"), "care.review_contacts"),
     ("customers:customer_search", _("客户管理"), "customers.view_customer"),
     ("tiers:to_assign", _("待分配客户"), "customers.assign_customer"),
     ("tiers:potential_vip_list", _("潜在贵宾"), "tiers.view_potentialvip"),
@@ -18,6 +20,7 @@ NAVIGATION = [
     ("points:adjustment_list", _("积分调整复核"), "points.approve_adjustment"),
     ("points:rule_list", _("积分规则"), "points.view_earningrule"),
     ("tiers:scheme_list", _("客户分级"), "tiers.view_tierscheme"),
+    ("care:rule_list", _("关怀规则"), "care.view_carerule"),
     ("organisation:department_list", _("机构管理"), "organisation.view_department"),
     ("organisation:staff_list", _("用户管理"), "organisation.view_staff"),
     ("audit:event_list", _("审计日志"), "audit.view_auditevent"),

@@ -50,7 +50,21 @@ _CUSTOMER_READ = [
 _COUNTER_POINTS = ["points.redeem_gift", "points.change_redemption", "points.add_adjustment"]
 # Potential VIPs are for the lobby, the counters and the customer managers to approach.
 _POTENTIAL_VIPS = ["tiers.view_potentialvip", "tiers.change_potentialvip"]
-_CUSTOMER_KEEP = [*_CUSTOMER_READ, "customers.add_customer", "customers.change_customer"]
+# Every business role works on its care tasks and logs its contacts.
+_CARE_WORK = ["care.view_task", "care.change_task", "care.view_contact", "care.add_contact"]
+# Supervisors review the log and the 5-20 plan, and comment on log entries.
+_CARE_REVIEW = [
+    "care.review_contacts",
+    "care.add_contactcomment",
+    "care.start_actionplan",
+    "care.view_carerule",
+]
+_CUSTOMER_KEEP = [
+    *_CUSTOMER_READ,
+    *_CARE_WORK,
+    "customers.add_customer",
+    "customers.change_customer",
+]
 _CUSTOMER_MANAGE = [
     *_CUSTOMER_KEEP,
     "customers.assign_customer",
@@ -63,12 +77,13 @@ _CUSTOMER_MANAGE = [
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     Role.HIGH_COUNTER_TELLER: [*_CUSTOMER_KEEP, *_COUNTER_POINTS],
     Role.COUNTER_STAFF: [*_CUSTOMER_KEEP, *_COUNTER_POINTS],
-    Role.LOBBY_MANAGER: [*_CUSTOMER_READ, *_POTENTIAL_VIPS],
+    Role.LOBBY_MANAGER: [*_CUSTOMER_READ, *_CARE_WORK, *_POTENTIAL_VIPS],
     Role.CUSTOMER_MANAGER: [
         *_CUSTOMER_KEEP,
         *_POTENTIAL_VIPS,
         "customers.reveal_customer",
         "points.add_adjustment",
+        "care.start_actionplan",
     ],
     Role.CM_SUPERVISOR: [
         *_ORG_VIEW,
@@ -79,12 +94,14 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "points.approve_adjustment",
         "tiers.view_tierscheme",
         *_POTENTIAL_VIPS,
+        *_CARE_REVIEW,
     ],
     Role.OUTLET_HEAD: [
         *_ORG_VIEW,
         *_CUSTOMER_MANAGE,
         *_COUNTER_POINTS,
         *_POTENTIAL_VIPS,
+        *_CARE_REVIEW,
         "points.approve_adjustment",
         "tiers.view_tierscheme",
     ],
@@ -110,6 +127,9 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "tiers.change_tier",
         "tiers.evaluate_tiers",
         "tiers.view_potentialvip",
+        *_CARE_REVIEW,
+        "care.add_carerule",
+        "care.change_carerule",
     ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kewei.products",
     "kewei.points",
     "kewei.tiers",
+    "kewei.care",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",
@@ -174,6 +175,9 @@ KEWEI_LARGE_MOVEMENT_YUAN = env.integer("KEWEI_LARGE_MOVEMENT_YUAN", 100_000)
 # deadlines and the "prepare before a weekend" rule of reminders follow them.
 KEWEI_HOLIDAYS = frozenset(env.str_list("KEWEI_HOLIDAYS", []))
 KEWEI_WORKING_WEEKENDS = frozenset(env.str_list("KEWEI_WORKING_WEEKENDS", []))
+# The 5-20 plan (每天至少面谈5个, 电话20个): a customer manager's daily contacts.
+KEWEI_DAILY_MEETINGS = env.integer("KEWEI_DAILY_MEETINGS", 5)
+KEWEI_DAILY_CALLS = env.integer("KEWEI_DAILY_CALLS", 20)
 # Manual points adjustments above this many points need the large-adjustment approval.
 KEWEI_POINTS_LARGE_ADJUSTMENT = env.integer("KEWEI_POINTS_LARGE_ADJUSTMENT", 10_000)
 

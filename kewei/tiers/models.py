@@ -48,6 +48,11 @@ class TierScheme(models.Model):
         default=2,
         help_text=_("连续若干个月低于本级门槛才降级；填 1 表示立即降级。"),
     )
+    vip_card_months = models.PositiveSmallIntegerField(
+        _("贵宾卡有效期（月）"),
+        default=24,
+        help_text=_("客户升入须指定客户经理的等级时发放贵宾卡（贵宾身份凭证）的有效期。"),
+    )
     in_force = models.BooleanField(_("当前生效"), default=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     note = models.TextField(_("说明"), blank=True)
@@ -204,3 +209,28 @@ class PotentialVip(CustomerPart):
     @property
     def amount_yuan(self):
         return yuan(self.amount)
+
+
+class VipCard(CustomerPart):
+    """A VIP card (贵宾卡): the token of a customer's VIP status and its services (VIP
+    counters, lounges), valid for a period. Not a payment card: it has no number or
+    security data (JR/T 0171 forbids storing a payment card's expiry date).
+
+    Issued by the evaluation when a customer is upgraded into a tier that needs a
+    manager and holds no valid card; its end two months ahead is a care reminder.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="vip_cards"
+    )
+    tier = models.CharField(_("等级"), max_length=30)
+    issued_on = models.DateField(_("发放日期"))
+    valid_until = models.DateField(_("有效期至"))
+
+    class Meta:
+        verbose_name = _("贵宾卡")
+        verbose_name_plural = _("贵宾卡")
+        indexes = [
+            models.Index(fields=["customer", "valid_until"], name="vip_card_customer"),
+            models.Index(fields=["valid_until"], name="vip_card_valid_until"),
+        ]

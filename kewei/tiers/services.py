@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
-from kewei.core.calendar import is_month_end, month_start, previous_month
+from kewei.core.calendar import add_months, is_month_end, month_start, previous_month
 from kewei.core.statements import Statements
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.engine import runner
@@ -42,6 +42,7 @@ from kewei.tiers.models import (
     TierChange,
     TierRun,
     TierScheme,
+    VipCard,
 )
 from kewei.tiers.selectors import scheme_in_force
 
@@ -51,6 +52,7 @@ _SQL = Statements(
         "change": TierChange,
         "potential": PotentialVip,
         "transaction": Transaction,
+        "card": VipCard,
     }
 )
 _run, _fetch = _SQL.run, _SQL.fetch
@@ -193,6 +195,7 @@ def tiers_evaluate(*, day: dt.date, actor=None) -> EvaluationResult:
             """,
             params,
         )
+        _issue_vip_cards(scheme, day, last_id)
         for direction, count in _fetch(
             "SELECT direction, COUNT(*) FROM {change} WHERE id > %(last)s GROUP BY direction",
             params,
@@ -220,6 +223,24 @@ def tiers_evaluate(*, day: dt.date, actor=None) -> EvaluationResult:
             },
         )
     return result
+
+
+def _issue_vip_cards(scheme: TierScheme, day: dt.date, last_id: int) -> int:
+    """A VIP card for each customer upgraded today into VIP tier or above who holds no
+    card valid on ``day``."""
+    vip = vip_codes(scheme)
+    if not vip:
+        return 0
+    return _run(
+        f"""
+        INSERT INTO {{card}} (customer_id, tier, issued_on, valid_until)
+        SELECT c.customer_id, c.new_tier, %s, %s FROM {{change}} c
+        WHERE c.id > %s AND c.direction = %s AND c.new_tier IN ({", ".join(["%s"] * len(vip))})
+          AND NOT EXISTS (SELECT 1 FROM {{card}} v
+                          WHERE v.customer_id = c.customer_id AND v.valid_until >= %s)
+        """,
+        [day, add_months(day, scheme.vip_card_months), last_id, Direction.UP, *vip, day],
+    )
 
 
 def vip_codes(scheme: TierScheme) -> list[str]:

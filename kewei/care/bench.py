@@ -1,0 +1,1 @@
+"""Benchmarks of customer care (registered on import)."""

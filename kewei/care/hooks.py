@@ -1,0 +1,55 @@
+"""How care plugs into the rest: the nightly reminders, the customer page's contact
+history, and merges."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from kewei.audit.actions import ACTION_LABELS
+from kewei.care import selectors, services
+from kewei.core.daily import register_daily_step
+from kewei.core.views import START_PAGES
+from kewei.customers.panels import register_panel
+from kewei.customers.services import register_merge_handler
+from kewei.organisation.roles import Role
+
+ACTION_LABELS.update(
+    {
+        "care.run": gettext_lazy("生成关怀任务"),
+        "care.contact.log": gettext_lazy("记录客户联系"),
+        "care.contact.comment": gettext_lazy("点评工作日志"),
+        "care.task.cancel": gettext_lazy("取消关怀任务"),
+        "care.task.create": gettext_lazy("新建关怀任务"),
+        "care.plan.start": gettext_lazy("启动行动计划"),
+        "care.rule.save": gettext_lazy("保存关怀规则"),
+    }
+)
+
+
+@register_panel(
+    "contacts",
+    title=gettext_lazy("联系记录与关怀任务"),
+    template="care/panels/contacts.html",
+    order=8,
+    permission="care.view_contact",
+)
+def _contacts(request, customer):
+    return {
+        "contacts": list(selectors.contact_history(customer)[:10]),
+        "tasks": list(selectors.open_tasks_of(customer)),
+        "plans": selectors.plans_to_start()
+        if request.user.has_perm("care.start_actionplan")
+        else [],
+    }
+
+
+@register_daily_step("care.run", order=50)
+def _care(day) -> str:
+    result = services.care_run(day=day)
+    return f"关怀任务 / care tasks {result.total}"
+
+
+register_merge_handler("care", services.move_on_merge)
+
+# A customer manager's day starts on their task list.
+START_PAGES.append((lambda staff: Role.CUSTOMER_MANAGER in staff.role_codes, "care:my_day"))
