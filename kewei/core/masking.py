@@ -37,6 +37,14 @@ def mask_address(value: str | None) -> str:
     return value[:6] + "****" if len(value) > 6 else "****"
 
 
+def mask_email(value: str | None) -> str:
+    """Keep the first character and the domain: ``z***@example.com``."""
+    if not value:
+        return ""
+    local, _at, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "****"
+
+
 def mask_account_number(value: str | None) -> str:
     """Keep the first 4 and last 4 characters: ``6222****1234`` (a card or account)."""
     if not value:
@@ -53,8 +61,10 @@ def mask_secret(value: object) -> str:
 # Patterns for free text (log lines): 18-character resident ID numbers and mainland mobiles.
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_EMAIL_IN_TEXT = re.compile(r"\b([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
 
 
 def mask_text(text: str) -> str:
     text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    return _EMAIL_IN_TEXT.sub(lambda m: m.group(1) + "***@" + m.group(2), text)

@@ -83,6 +83,7 @@ class CustomerForm(forms.Form):
     )
     mobile = forms.CharField(label=_("手机号码"), max_length=20)
     address = forms.CharField(label=_("联系地址"), max_length=200)
+    email = forms.CharField(label=_("电子邮箱"), max_length=254, required=False)
     department = DepartmentChoiceField(label=_("归属网点"), queryset=Department.objects.none())
     responsible_manager = StaffChoiceField(
         label=_("客户经理"), queryset=Staff.objects.none(), required=False
@@ -180,6 +181,7 @@ class RevealForm(forms.Form):
             ("id_number", _("证件号码")),
             ("mobile", _("手机号码")),
             ("address", _("联系地址")),
+            ("email", _("电子邮箱")),
         ]
     )
     reason = forms.CharField(label=_("查看原因"), max_length=200, min_length=2)

@@ -67,6 +67,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "birthday": ("出生日期", "生日", "birthday", "date of birth", "birth date"),
     "mobile": ("手机号码", "手机号", "手机", "移动电话", "mobile", "mobile phone", "phone"),
     "address": ("联系地址", "地址", "住址", "address"),
+    "email": ("电子邮箱", "邮箱", "电子邮件", "email", "e-mail"),
     "department": (
         "归属网点",
         "开户网点",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kewei.core.fields import EncryptedTextField
-from kewei.core.masking import mask_id_number, mask_mobile
+from kewei.core.masking import mask_email, mask_id_number, mask_mobile
 from kewei.core.scope import NOTHING, DataScope, ScopedModel, current_scope
 from kewei.customers.identity import Gender, IdType
 
@@ -109,6 +109,7 @@ class Customer(ScopedModel):
     mobile = EncryptedTextField(_("手机号码"))
     mobile_index = models.CharField(max_length=64, editable=False)
     address = EncryptedTextField(_("联系地址"))
+    email = EncryptedTextField(_("电子邮箱"), blank=True, default="")
     address_district = models.CharField(_("地址（区县）"), max_length=80, blank=True)
     department = models.ForeignKey(
         "organisation.Department",
@@ -186,6 +187,7 @@ class Customer(ScopedModel):
         "id_number": mask_id_number,
         "mobile": mask_mobile,
         "address": lambda value: "****" if value else "",
+        "email": mask_email,
     }
 
     class Meta:
@@ -236,6 +238,10 @@ class Customer(ScopedModel):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
 
     @classmethod
     def scope_filter(cls, scope: DataScope) -> Q:

@@ -48,6 +48,7 @@ CUSTOMER_FIELDS = (
     "birthday",
     "mobile",
     "address",
+    "email",
     "department",
     "responsible_manager",
     "vip_flag",
@@ -95,6 +96,7 @@ def apply_data(customer: Customer, data: CustomerData) -> None:
     customer.mobile_index = mobile_index(data.mobile)
     customer.address = data.address
     customer.address_district = mask_address(data.address)
+    customer.email = data.email
     customer.department = data.department
     customer.responsible_manager = data.responsible_manager
     customer.vip_flag = data.vip_flag
@@ -117,6 +119,7 @@ INSERT_COLUMNS = (
     "mobile_index",
     "address",
     "address_district",
+    "email",
     "department_id",
     "responsible_manager_id",
     "vip_flag",
@@ -126,7 +129,7 @@ INSERT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-ENCRYPTED_COLUMNS = ("id_number", "mobile", "address")
+ENCRYPTED_COLUMNS = ("id_number", "mobile", "address", "email")
 
 
 def insert_row(
@@ -152,6 +155,7 @@ def insert_row(
         mobile_index(data.mobile),
         crypto.encrypt(data.address),
         mask_address(data.address),
+        crypto.encrypt(data.email) if data.email else "",
         data.department.pk,
         manager_id,
         data.vip_flag,
@@ -210,6 +214,7 @@ def created_changes(data: CustomerData, *, number: str, manager_id: int | None) 
         ("birthday", data.birthday.isoformat()),
         ("customer_number", number),
         ("department", data.department.pk),
+        ("email", masks["email"](data.email)),
         ("gender", data.gender),
         ("id_number", masks["id_number"](data.id_number)),
         ("id_type", data.id_type),
@@ -649,7 +654,7 @@ def referral_record(
     return referral
 
 
-REVEALABLE = {"id_number", "mobile", "address"}
+REVEALABLE = {"id_number", "mobile", "address", "email"}
 
 
 @transaction.atomic

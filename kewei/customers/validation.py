@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +37,7 @@ FIELD_LABELS = {
     "birthday": gettext_lazy("出生日期"),
     "mobile": gettext_lazy("手机号码"),
     "address": gettext_lazy("联系地址"),
+    "email": gettext_lazy("电子邮箱"),
     "department": gettext_lazy("归属网点"),
     "responsible_manager": gettext_lazy("客户经理"),
     "vip_flag": gettext_lazy("贵宾"),
@@ -68,6 +71,7 @@ class CustomerData:
     vip_flag: bool = False
     source: str = InformationSource.COUNTER
     customer_number: str = ""
+    email: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -227,6 +231,15 @@ def clean_customer(
     elif len(address) > 200:
         fail("address", _("不能超过 200 个字"))
 
+    email = _text(raw.get("email")).lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            fail("email", _("不是有效的电子邮箱地址"))
+        if len(email) > 254:
+            fail("email", _("不能超过 254 个字符"))
+
     department = raw.get("department")
     if not hasattr(department, "pk"):
         code = _text(department)
@@ -273,6 +286,7 @@ def clean_customer(
         birthday=birthday,
         mobile=mobile,
         address=address,
+        email=email,
         department=department,
         responsible_manager=manager,
         vip_flag=vip_flag,

@@ -150,6 +150,7 @@ def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
         "birthday": customer.birthday,
         "mobile": customer.mobile,
         "address": customer.address,
+        "email": customer.email,
         "department": customer.department_id,
         "responsible_manager": customer.responsible_manager_id,
         "vip_flag": customer.vip_flag,

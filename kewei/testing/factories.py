@@ -108,6 +108,7 @@ def customer_data_of(existing, **overrides):
         name=existing.name,
         mobile=existing.mobile,
         address=existing.address,
+        email=existing.email,
         department=existing.department,
         responsible_manager=existing.responsible_manager,
         source=existing.source,

@@ -1,7 +1,13 @@
 import logging
 
 from kewei.core.logging import MaskPersonalDataFilter
-from kewei.core.masking import mask_address, mask_id_number, mask_mobile, mask_text
+from kewei.core.masking import (
+    mask_address,
+    mask_email,
+    mask_id_number,
+    mask_mobile,
+    mask_text,
+)
 
 
 def test_id_number_keeps_first_six_and_last_four():
@@ -15,6 +21,11 @@ def test_mobile_keeps_first_three_and_last_four():
 def test_address_is_cut_at_district():
     assert mask_address("北京市海淀区中关村大街1号院3号楼502") == "北京市海淀区****"
     assert mask_address("浙江省杭州市西湖区文三路100号") == "浙江省杭州市西湖区****"
+
+
+def test_email_keeps_the_first_character_and_the_domain():
+    assert mask_email("zhangsan@example.com.cn") == "z***@example.com.cn"
+    assert mask_text("邮箱 li.si@bank.cn 已确认") == "邮箱 l***@bank.cn 已确认"
 
 
 def test_empty_values_mask_to_empty():

@@ -1,3 +1,4 @@
+from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -28,6 +29,41 @@ def test_reveal_from_the_page_is_audited(client, bank):
     assert bank.customer_a1.mobile in response.content.decode()
     event = AuditEvent.objects.get(action="customers.customer.reveal")
     assert event.note == "电话回访" and event.actor_id == bank.manager_a1.pk
+
+
+def test_an_email_address_is_checked_encrypted_masked_and_revealed(client, bank):
+    # given
+    client.force_login(bank.manager_a1)
+    form = {
+        "name": "郑七",
+        "id_type": "resident_id",
+        "id_number": factories.resident_id("19800101"),
+        "mobile": "13912345678",
+        "address": "北京市海淀区学院路",
+        "department": bank.outlet_a1.pk,
+        "responsible_manager": bank.manager_a1.pk,
+        "source": "counter",
+    }
+    # when: a malformed address, then a good one
+    refused = client.post(reverse("customers:customer_create"), {**form, "email": "zheng@"})
+    saved = client.post(reverse("customers:customer_create"), {**form, "email": "Zheng7@Bank.cn"})
+    # then
+    assert "不是有效的电子邮箱地址" in refused.content.decode()
+    customer = Customer.objects.get(name="郑七")
+    assert saved.status_code == 302 and customer.email == "zheng7@bank.cn"
+    stored = Customer.objects.filter(pk=customer.pk).values_list("email", flat=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT email FROM customers_customer WHERE id = %s", [customer.pk])
+        assert "zheng7" not in cursor.fetchone()[0]
+    assert list(stored) == ["zheng7@bank.cn"]
+    page = client.get(customer.get_absolute_url()).content.decode()
+    assert "z***@bank.cn" in page and "zheng7@bank.cn" not in page
+    revealed = client.post(
+        reverse("customers:customer_reveal", args=[customer.pk]),
+        {"field": "email", "reason": "发送对账单"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "zheng7@bank.cn" in revealed.content.decode()
 
 
 def test_create_form_refuses_contradictions_and_saves_valid_input(client, bank):
