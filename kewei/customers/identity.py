@@ -215,3 +215,20 @@ def name_pinyin(name: str) -> tuple[str, str]:
     full = "".join(syllables)
     initials = "".join(s[0] for s in syllables if s)
     return full, initials
+
+
+# Two-character surnames (复姓) common enough to meet at a counter.
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 "
+    "端木 西门 南宫 独孤 万俟 闻人 赫连 澹台 申屠 太史 公羊 呼延 百里 东郭".split()
+)
+
+
+def surname(name: str) -> str:
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+
+
+def polite_name(name: str, gender: str) -> str:
+    """How a letter or an SMS addresses the customer (尊称): 张先生, 欧阳女士. Always in
+    Chinese: it is written to the customer, whatever the staff's language."""
+    return surname(name) + ("先生" if gender == Gender.MALE else "女士")
