@@ -18,6 +18,7 @@ urlpatterns = [
     path("points/", include("kewei.points.urls")),
     path("tiers/", include("kewei.tiers.urls")),
     path("care/", include("kewei.care.urls")),
+    path("messages/", include("kewei.messaging.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

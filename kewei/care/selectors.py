@@ -40,7 +40,15 @@ def tasks_of(user) -> QuerySet[Task]:
     )
     return (
         Task.objects.filter(Q(assignee=user) | waiting, status=TaskStatus.OPEN)
-        .select_related("customer", "customer__assets", "rule", "product", "plan_run__plan")
+        .select_related(
+            "customer",
+            "customer__assets",
+            "customer__responsible_manager",
+            "customer__points_account",
+            "rule",
+            "product",
+            "plan_run__plan",
+        )
         .order_by("due_on", "pk")
     )
 

@@ -314,6 +314,33 @@ def plan_start(
     return run
 
 
+def _route(customer: Customer) -> tuple[int | None, str]:
+    """(assignee, role) of a task for ``customer`` made outside the nightly run: the
+    same routing as ``pipeline.tasks_for``."""
+    if customer.responsible_manager_id:
+        return customer.responsible_manager_id, ""
+    routing = _routing()
+    return None, routing["tier_roles"].get(customer.tier, routing["fallback_role"])
+
+
+@transaction.atomic
+def task_for_reply(*, customer: Customer, text: str, on: dt.date) -> Task:
+    """A customer's reply to a message reaches whoever looks after them as a task."""
+    assignee_id, role = _route(customer)
+    return Task.objects.create(
+        customer=customer,
+        reason=TaskReason.REPLY,
+        title=_("客户回复短信"),
+        note=text[:200],
+        event_on=on,
+        due_on=working_day_on_or_after(on),
+        assignee_id=assignee_id,
+        role=role,
+        department_id=customer.department_id,
+        created_on=on,
+    )
+
+
 @dataclass(frozen=True)
 class ContactData:
     """What a member of staff enters for one contact."""

@@ -52,6 +52,8 @@ _COUNTER_POINTS = ["points.redeem_gift", "points.change_redemption", "points.add
 _POTENTIAL_VIPS = ["tiers.view_potentialvip", "tiers.change_potentialvip"]
 # Every business role works on its care tasks and logs its contacts.
 _CARE_WORK = ["care.view_task", "care.change_task", "care.view_contact", "care.add_contact"]
+# Writing to customers: customer managers and whoever keeps a customer's care.
+_MESSAGES = ["messaging.view_message", "messaging.send_message", "messaging.view_messagetemplate"]
 # Supervisors review the log and the 5-20 plan, and comment on log entries.
 _CARE_REVIEW = [
     "care.review_contacts",
@@ -84,6 +86,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "customers.reveal_customer",
         "points.add_adjustment",
         "care.start_actionplan",
+        *_MESSAGES,
     ],
     Role.CM_SUPERVISOR: [
         *_ORG_VIEW,
@@ -95,6 +98,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "tiers.view_tierscheme",
         *_POTENTIAL_VIPS,
         *_CARE_REVIEW,
+        *_MESSAGES,
+        "messaging.send_batch",
     ],
     Role.OUTLET_HEAD: [
         *_ORG_VIEW,
@@ -102,6 +107,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         *_COUNTER_POINTS,
         *_POTENTIAL_VIPS,
         *_CARE_REVIEW,
+        *_MESSAGES,
+        "messaging.send_batch",
         "points.approve_adjustment",
         "tiers.view_tierscheme",
     ],
@@ -130,6 +137,10 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         *_CARE_REVIEW,
         "care.add_carerule",
         "care.change_carerule",
+        *_MESSAGES,
+        "messaging.send_batch",
+        "messaging.add_messagetemplate",
+        "messaging.change_messagetemplate",
     ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "kewei.points",
     "kewei.tiers",
     "kewei.care",
+    "kewei.messaging",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",
@@ -178,6 +179,26 @@ KEWEI_WORKING_WEEKENDS = frozenset(env.str_list("KEWEI_WORKING_WEEKENDS", []))
 # The 5-20 plan (每天至少面谈5个, 电话20个): a customer manager's daily contacts.
 KEWEI_DAILY_MEETINGS = env.integer("KEWEI_DAILY_MEETINGS", 5)
 KEWEI_DAILY_CALLS = env.integer("KEWEI_DAILY_CALLS", 20)
+# Messages to customers. Senders: "outbox" keeps messages for the bank's own platform
+# to collect (the default: the demo sends nothing outside); "http" posts SMS to a
+# gateway; "smtp" sends e-mail through EMAIL_HOST.
+KEWEI_SMS_SENDER = env.string("KEWEI_SMS_SENDER", "outbox")
+KEWEI_SMS_GATEWAY_URL = env.string("KEWEI_SMS_GATEWAY_URL", "")
+KEWEI_SMS_GATEWAY_TOKEN = env.string("KEWEI_SMS_GATEWAY_TOKEN", "")
+KEWEI_EMAIL_SENDER = env.string("KEWEI_EMAIL_SENDER", "outbox")
+EMAIL_HOST = env.string("KEWEI_EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("KEWEI_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.string("KEWEI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env.string("KEWEI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("KEWEI_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.string("KEWEI_EMAIL_FROM", "kewei@localhost")
+# No messages between 21:00 and 08:00 (start hour, end hour); at most this many
+# marketing messages per customer per calendar month.
+KEWEI_QUIET_HOURS = (
+    env.integer("KEWEI_QUIET_HOURS_START", 21),
+    env.integer("KEWEI_QUIET_HOURS_END", 8),
+)
+KEWEI_MARKETING_MONTHLY_CAP = env.integer("KEWEI_MARKETING_MONTHLY_CAP", 4)
 # Manual points adjustments above this many points need the large-adjustment approval.
 KEWEI_POINTS_LARGE_ADJUSTMENT = env.integer("KEWEI_POINTS_LARGE_ADJUSTMENT", 10_000)
 
