@@ -7,4 +7,4 @@ class DemoConfig(AppConfig):
     verbose_name = "演示数据"
 
     def ready(self) -> None:
-        from kewei.demo import customers, organisation, points, products  # noqa: F401  (seeders)
+        from kewei.demo import care, customers, organisation, points, products  # noqa: F401  (seeders)

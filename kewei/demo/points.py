@@ -58,7 +58,8 @@ def seed_points(context: SeedContext, progress: Progress) -> dict[str, int]:
                 effective_from=start,
                 monthly_cap=50_000,
                 expiry_years=1,
-                tier_multipliers={},
+                # VIP and major customers earn more (the tiers seeder ran first).
+                tier_multipliers={"vip": "1.2", "major": "1.5"},
             )
     accrued = set(AccrualDay.objects.values_list("day", flat=True))
     progress.start(len(days), "积分计算")

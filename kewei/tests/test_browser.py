@@ -54,12 +54,13 @@ def browser():
 
 
 def sign_in(page, live_server, username: str) -> None:
-    """Sign in on the login page and land on the home page."""
+    """Sign in on the login page and land on the user's start page."""
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state()
 
 
 def test_log_in_switch_language_and_stay_on_the_intranet(live_server, browser, bank):
@@ -210,3 +211,53 @@ def test_redeem_points_for_a_gift_at_the_counter_once(live_server, browser, bank
     assert "兑换礼品：保温杯 × 2" in teller.locator("table").inner_text()
     assert Redemption.objects.count() == 1
     assert Gift.objects.get(code="CUP").stock == 3
+
+
+def test_a_customer_managers_day_open_a_task_log_the_call_see_it_done(live_server, browser, bank):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kewei.care.models import CareRule, Contact, Task, TaskStatus
+
+    # given: the night's batch gave the manager a birthday call for 张三
+    today = timezone.localdate()
+    task = Task.objects.create(
+        customer=bank.customer_a1,
+        reason="rule",
+        # (a transactional test starts empty: the default rules are made here)
+        rule=CareRule.objects.get_or_create(
+            code="BIRTHDAY",
+            defaults={"name": "客户生日", "trigger": "date", "source": "customer.birthday"},
+        )[0],
+        subject=f"{bank.customer_a1.pk}:{today}",
+        event_on=today,
+        due_on=today - dt.timedelta(days=1),
+        assignee=bank.manager_a1,
+        department=bank.outlet_a1,
+        created_on=today,
+    )
+    page = browser.new_page()
+    # when: the manager signs in, lands on my day and opens the task
+    sign_in(page, live_server, "manager_a1")
+    assert page.url == f"{live_server.url}/care/today/"
+    group = page.locator("section.task-group", has_text="客户生日")
+    assert "已逾期" in group.inner_text()
+    group.locator("a.task-link", has_text="张三").click()
+    page.wait_for_url(f"{live_server.url}/care/tasks/{task.pk}/")
+    # and logs the call
+    page.check("input[name=channel][value=phone]")
+    page.select_option("#id_outcome", label="已沟通")
+    page.fill("#id_summary", "电话祝贺生日，客户下月有一笔定期到期")
+    page.click("main button.primary")
+    # then: back on my day, the task is done and the call counts toward the 5-20 plan
+    page.wait_for_url(f"{live_server.url}/care/today/")
+    assert "已记录联系，任务完成" in page.content()
+    assert "今天没有待办任务" in page.locator("main").inner_text()
+    assert "电话 1 / 20" in page.locator("section.plan520").inner_text()
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
+    contact = Contact.objects.get()
+    assert (contact.channel, contact.staff_id) == ("phone", bank.manager_a1.pk)
+    # and the customer page shows the contact in its history
+    page.goto(f"{live_server.url}/customers/{bank.customer_a1.pk}/")
+    assert "电话祝贺生日" in page.locator("#panel-contacts").inner_text()

@@ -124,7 +124,18 @@ def test_history_comes_through_the_daily_feed(db):
     assert AccrualDay.objects.count() == 31
     assert PointsAccount.objects.filter(balance__gt=0).exists()
     assert points_verify() == []
+    # customers were tiered at the month-ends by the nightly evaluation, and the care
+    # batch made tasks; managers logged a fortnight of contacts
+    from kewei.care.models import Contact, Task
+    from kewei.tiers.models import TierRun
+
+    assert TierRun.objects.count() >= 4
+    assert Customer.objects.exclude(tier="").exists()
+    assert Contact.objects.exists() and Task.objects.exists()
+    tasks = Task.objects.count()
     # re-running loads nothing more
     again = StringIO()
     call_command("seed_demo", customers=30, days=120, seed=3, no_progress=True, stdout=again)
     assert "products.days_loaded=0" in again.getvalue()
+    assert "care.care_tasks=0" in again.getvalue()
+    assert Task.objects.count() == tasks
