@@ -116,3 +116,24 @@ class RuleForm(forms.Form):
                 del self.fields[name]
         if trigger != Trigger.POINTS_EXPIRING:
             del self.fields["window_days"]
+
+
+class PlanForm(forms.Form):
+    code = forms.RegexField(label=_("计划代码"), regex=r"^[A-Z0-9_]{1,30}$", max_length=30)
+    name = forms.CharField(label=_("计划名称"), max_length=100)
+    description = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    enabled = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+
+class StepForm(forms.Form):
+    title = forms.CharField(label=_("任务"), max_length=200)
+    offset_days = forms.IntegerField(label=_("开始后第几天完成"), min_value=0, max_value=365)
+    channel = forms.ChoiceField(
+        label=_("建议方式"), choices=[("", "—"), *ContactChannel.choices], required=False
+    )
+    assignee = forms.ChoiceField(label=_("负责人"), choices=assignee_choices)
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True)

@@ -22,6 +22,7 @@ ACTION_LABELS.update(
         "care.task.create": gettext_lazy("新建关怀任务"),
         "care.plan.start": gettext_lazy("启动行动计划"),
         "care.rule.save": gettext_lazy("保存关怀规则"),
+        "care.plan.save": gettext_lazy("保存行动计划"),
     }
 )
 

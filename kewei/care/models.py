@@ -346,6 +346,9 @@ class ActionPlanStep(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_assignee_display(self) -> str:
+        return str(dict(assignee_choices()).get(self.assignee, self.assignee))
+
 
 class PlanRun(CustomerPart):
     """An action plan started for a customer, by hand or by a rule's trigger."""

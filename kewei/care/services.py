@@ -17,6 +17,7 @@ from kewei.audit.services import audit_record
 from kewei.care.models import (
     RESPONSIBLE,
     ActionPlan,
+    ActionPlanStep,
     CareRule,
     Contact,
     ContactComment,
@@ -519,6 +520,49 @@ def rule_save(*, actor, rule: CareRule, values: dict) -> CareRule:
         after={name: str(getattr(rule, name)) for name in RULE_FIELDS},
     )
     return rule
+
+
+@dataclass(frozen=True)
+class StepData:
+    title: str
+    offset_days: int
+    channel: str = ""
+    assignee: str = RESPONSIBLE
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor,
+    plan: ActionPlan,
+    name: str,
+    description: str,
+    enabled: bool,
+    steps: list[StepData],
+) -> ActionPlan:
+    """Create a plan (``plan`` unsaved) or change one; its steps are replaced, in the
+    order of their offsets. Plans already started keep the tasks they made."""
+    if not steps:
+        raise CareError(_("行动计划至少要有一个步骤。"), code="no_steps")
+    valid = {RESPONSIBLE, *Role.values}
+    if any(step.assignee not in valid for step in steps):
+        raise CareError(_("负责人不正确。"), code="assignee")
+    before = [s.title for s in plan.steps.all()] if plan.pk else []
+    plan.name, plan.description, plan.enabled = name, description, enabled
+    plan.full_clean()
+    plan.save()
+    plan.steps.all().delete()
+    ordered = sorted(steps, key=lambda step: step.offset_days)
+    for order, step in enumerate(ordered, start=1):
+        ActionPlanStep.objects.create(plan=plan, order=order, **step.__dict__)
+    audit_record(
+        actor=actor,
+        action="care.plan.save",
+        subject=plan,
+        before={"steps": before},
+        after={"steps": [step.title for step in ordered]},
+    )
+    return plan
 
 
 def move_on_merge(keep: Customer, duplicate: Customer, *, actor=None) -> int:

@@ -15,4 +15,6 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rule_list"),
     path("rules/new/", views.rule_create, name="rule_create"),
     path("rules/<int:pk>/", views.rule_update, name="rule_update"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", views.plan_update, name="plan_update"),
 ]

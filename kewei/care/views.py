@@ -13,12 +13,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.care import selectors, services
-from kewei.care.forms import CancelForm, CommentForm, ContactForm, PlanStartForm, RuleForm
-from kewei.care.models import CareRule, Contact, Task, TaskStatus, Trigger
+from kewei.care.forms import (
+    CancelForm,
+    CommentForm,
+    ContactForm,
+    PlanForm,
+    PlanStartForm,
+    RuleForm,
+    StepFormSet,
+)
+from kewei.care.models import ActionPlan, CareRule, Contact, Task, TaskStatus, Trigger
 from kewei.care.suggestions import suggestion_for
 from kewei.core.form_views import add_errors, form_page
 from kewei.customers.models import Customer
@@ -187,13 +196,18 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("点评已保存。"))
     else:
         messages.error(request, _("请填写点评内容。"))
-    return redirect(request.POST.get("next") or reverse("care:team"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("care:team")
+    return redirect(target)
 
 
 @permission_required("care.view_carerule", raise_exception=True)
 def rule_list(request: HttpRequest) -> HttpResponse:
     rules = CareRule.objects.select_related("action_plan").order_by("code")
-    plans = selectors.plans_to_start().prefetch_related("steps")
+    plans = ActionPlan.objects.prefetch_related("steps").order_by("code")
     return render(
         request,
         "care/rule_list.html",
@@ -228,6 +242,62 @@ def _rule_page(request: HttpRequest, rule: CareRule) -> HttpResponse:
         title=_("关怀规则：%(trigger)s") % {"trigger": rule.get_trigger_display()},
         cancel_url=reverse("care:rule_list"),
     )
+
+
+def _plan_page(request: HttpRequest, plan: ActionPlan) -> HttpResponse:
+    initial = {"code": plan.code, "name": plan.name, "description": plan.description}
+    initial["enabled"] = plan.enabled if plan.pk else True
+    steps = [
+        {
+            "title": s.title,
+            "offset_days": s.offset_days,
+            "channel": s.channel,
+            "assignee": s.assignee,
+        }
+        for s in (plan.steps.all() if plan.pk else [])
+    ]
+    form = PlanForm(request.POST or None, initial=initial)
+    if plan.pk:
+        form.fields["code"].disabled = True
+    formset = StepFormSet(request.POST or None, initial=steps, prefix="steps")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = [
+            services.StepData(
+                **{name: data[name] for name in ("title", "offset_days", "channel", "assignee")}
+            )
+            for data in formset.cleaned_data
+            if data and not data.get("DELETE")
+        ]
+        if not plan.pk:
+            plan.code = form.cleaned_data["code"]
+            if ActionPlan.objects.filter(code=plan.code).exists():
+                form.add_error("code", _("该计划代码已存在。"))
+        if not form.errors:
+            try:
+                services.plan_save(
+                    actor=request.user,
+                    plan=plan,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    enabled=form.cleaned_data["enabled"],
+                    steps=kept,
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("行动计划已保存。"))
+                return redirect("care:rule_list")
+    return render(request, "care/plan_form.html", {"form": form, "formset": formset, "plan": plan})
+
+
+@permission_required("care.add_actionplan", raise_exception=True)
+def plan_create(request: HttpRequest) -> HttpResponse:
+    return _plan_page(request, ActionPlan())
+
+
+@permission_required("care.change_actionplan", raise_exception=True)
+def plan_update(request: HttpRequest, pk: int) -> HttpResponse:
+    return _plan_page(request, get_object_or_404(ActionPlan, pk=pk))
 
 
 @permission_required("care.change_carerule", raise_exception=True)

@@ -137,6 +137,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         *_CARE_REVIEW,
         "care.add_carerule",
         "care.change_carerule",
+        "care.add_actionplan",
+        "care.change_actionplan",
         *_MESSAGES,
         "messaging.send_batch",
         "messaging.add_messagetemplate",

@@ -39,6 +39,12 @@ class TierForm(forms.Form):
     )
 
 
+class NewTierForm(TierForm):
+    code = forms.RegexField(label=_("等级代码"), regex=r"^[a-z0-9_]{1,30}$", max_length=30)
+
+    field_order = ["code", "name", "min_aum_wan"]
+
+
 class AssignForm(forms.Form):
     """Customers ticked on the "to assign" list and the managers to share them among."""
 

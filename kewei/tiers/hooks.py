@@ -18,6 +18,8 @@ ACTION_LABELS.update(
         "tiers.scheme.in_force": gettext_lazy("启用分级方案"),
         "tiers.scheme.update": gettext_lazy("修改分级方案"),
         "tiers.tier.update": gettext_lazy("修改客户等级"),
+        "tiers.tier.add": gettext_lazy("新增客户等级"),
+        "tiers.tier.remove": gettext_lazy("删除客户等级"),
         "tiers.potential_vip.follow": gettext_lazy("跟进潜在贵宾"),
     }
 )

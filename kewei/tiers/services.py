@@ -449,3 +449,53 @@ def scheme_copy(*, actor, scheme: TierScheme) -> TierScheme:
             for tier in scheme.tiers.all()
         ],
     )
+
+
+def _ensure_not_in_force(scheme: TierScheme) -> None:
+    if TierScheme.objects.filter(pk=scheme.pk, in_force=True).exists():
+        raise TierError(
+            _("生效中的方案不能增删等级；请复制为新方案，修改后再启用。"), code="in_force"
+        )
+
+
+def _rerank(scheme: TierScheme) -> None:
+    """Ranks in the order of the lower bounds (two steps: ranks are unique)."""
+    tiers = list(Tier.objects.filter(scheme=scheme).order_by("min_aum"))
+    for offset, tier in enumerate(tiers):
+        Tier.objects.filter(pk=tier.pk).update(rank=1000 + offset)
+    for rank, tier in enumerate(tiers, start=1):
+        Tier.objects.filter(pk=tier.pk).update(rank=rank)
+
+
+@transaction.atomic
+def tier_add(*, actor, scheme: TierScheme, data: TierData) -> Tier:
+    """A new tier in a scheme that is not in force, ranked by its lower bound."""
+    scheme = TierScheme.objects.select_for_update().get(pk=scheme.pk)
+    _ensure_not_in_force(scheme)
+    if scheme.tiers.filter(min_aum=data.min_aum).exists():
+        raise TierError({"min_aum_wan": _("各等级的资产下限不能相同。")}, code="same_bound")
+    if scheme.tiers.filter(code=data.code).exists():
+        raise TierError({"code": _("该方案已有此等级代码。")}, code="same_code")
+    tier = Tier(scheme=scheme, rank=scheme.tiers.count() + 1000, **data.__dict__)
+    tier.full_clean()
+    tier.save()
+    _rerank(scheme)
+    audit_record(
+        actor=actor,
+        action="tiers.tier.add",
+        subject=scheme,
+        after={"code": data.code, "min_aum": str(data.min_aum)},
+    )
+    return Tier.objects.get(pk=tier.pk)
+
+
+@transaction.atomic
+def tier_remove(*, actor, tier: Tier) -> None:
+    scheme = TierScheme.objects.select_for_update().get(pk=tier.scheme_id)
+    _ensure_not_in_force(scheme)
+    if scheme.tiers.count() == 1:
+        raise TierError(_("方案至少要有一个等级。"), code="last_tier")
+    code = tier.code
+    tier.delete()
+    _rerank(scheme)
+    audit_record(actor=actor, action="tiers.tier.remove", subject=scheme, before={"code": code})

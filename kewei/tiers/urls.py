@@ -10,6 +10,8 @@ urlpatterns = [
     path("schemes/<int:pk>/copy/", views.scheme_copy, name="scheme_copy"),
     path("schemes/<int:pk>/in-force/", views.scheme_in_force, name="scheme_in_force"),
     path("tiers/<int:pk>/edit/", views.tier_update, name="tier_update"),
+    path("schemes/<int:pk>/tiers/new/", views.tier_create, name="tier_create"),
+    path("tiers/<int:pk>/delete/", views.tier_delete, name="tier_delete"),
     path("to-assign/", views.to_assign, name="to_assign"),
     path("potential-vips/", views.potential_vip_list, name="potential_vip_list"),
     path(

@@ -18,7 +18,7 @@ from kewei.core.form_views import add_errors, form_page
 from kewei.customers.models import customer_department_paths
 from kewei.customers.services import balanced_plan, customers_assign
 from kewei.tiers import selectors, services
-from kewei.tiers.forms import AssignForm, SchemeForm, TierForm
+from kewei.tiers.forms import AssignForm, NewTierForm, SchemeForm, TierForm
 from kewei.tiers.models import PotentialVip, Tier, TierRun, TierScheme
 
 TO_ASSIGN_PAGE = 100
@@ -102,6 +102,48 @@ def tier_update(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("修改等级：%(scheme)s · %(tier)s") % {"scheme": tier.scheme, "tier": tier},
         cancel_url=reverse("tiers:scheme_list"),
     )
+
+
+@permission_required("tiers.change_tier", raise_exception=True)
+def tier_create(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_object_or_404(TierScheme, pk=pk)
+
+    def save(data):
+        return services.tier_add(
+            actor=request.user,
+            scheme=scheme,
+            data=services.TierData(
+                code=data["code"],
+                name=data["name"],
+                min_aum=data["min_aum_wan"] * 10000,
+                responsible_role=data["responsible_role"],
+                requires_manager=data["requires_manager"],
+                contact_interval_days=data["contact_interval_days"],
+            ),
+        )
+
+    return form_page(
+        request,
+        NewTierForm(request.POST or None),
+        save=save,
+        done=lambda tier: reverse("tiers:scheme_list"),
+        message=_("等级已新增。"),
+        title=_("新增等级：%(scheme)s") % {"scheme": scheme},
+        cancel_url=reverse("tiers:scheme_list"),
+    )
+
+
+@require_POST
+@permission_required("tiers.change_tier", raise_exception=True)
+def tier_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    tier = get_object_or_404(Tier, pk=pk)
+    try:
+        services.tier_remove(actor=request.user, tier=tier)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("等级已删除：%(tier)s") % {"tier": tier.name})
+    return redirect("tiers:scheme_list")
 
 
 @permission_required("customers.assign_customer", raise_exception=True)

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.urls import reverse
 
-from kewei.care.models import CareRule, Contact, Task
+from kewei.care.models import ActionPlan, CareRule, Contact, Task
 from kewei.testing.access import AccessCase
 
 MANAGER_A1, MANAGER_B1 = (lambda b: b.manager_a1), (lambda b: b.manager_b1)
@@ -106,6 +106,20 @@ CASES = [
         lambda b: reverse("care:rule_create"),
         allowed=RETAIL_A,
         denied=SUPERVISOR_A1,
+        denied_status=403,
+    ),
+    AccessCase(
+        "care:plan_create",
+        lambda b: reverse("care:plan_create"),
+        allowed=RETAIL_A,
+        denied=SUPERVISOR_A1,
+        denied_status=403,
+    ),
+    AccessCase(
+        "care:plan_update",
+        lambda b: reverse("care:plan_update", args=[ActionPlan.objects.get(code="NEW_VIP").pk]),
+        allowed=RETAIL_A,
+        denied=MANAGER_A1,
         denied_status=403,
     ),
     AccessCase(

@@ -184,8 +184,11 @@ def test_the_supervisor_sees_the_week_and_comments_on_a_log_entry(client, bank):
     rows = {row.staff.pk: row for row in page.context["rows"]}
     assert rows[bank.manager_a1.pk].contacts == 1
     assert bank.manager_b1.pk not in rows  # another branch
-    response = client.post(reverse("care:comment_add", args=[contact.pk]), {"text": "继续跟进"})
-    assert response.status_code == 302
+    response = client.post(
+        reverse("care:comment_add", args=[contact.pk]),
+        {"text": "继续跟进", "next": "https://elsewhere.example/phish"},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("care:team")
     comment = ContactComment.objects.unrestricted().get()
     assert (comment.author_id, comment.text) == (bank.supervisor_a1.pk, "继续跟进")
     html = client.get(bank.customer_a1.get_absolute_url()).content.decode()
@@ -210,3 +213,48 @@ def test_a_merge_moves_tasks_and_contacts(bank):
     assert Contact.objects.unrestricted().get().customer_id == bank.customer_a1.pk
     kept = Customer.objects.unrestricted().get(pk=bank.customer_a1.pk)
     assert kept.last_contacted_on == timezone.localdate()
+
+
+def test_the_department_defines_an_action_plan_and_a_rule_starts_it(client, bank):
+    # given: a plan of two steps entered on the page (in any order)
+    client.force_login(bank.retail_a)
+    form = {
+        "code": "DOWNGRADE_CARE",
+        "name": "降级客户挽留",
+        "enabled": "on",
+        "steps-TOTAL_FORMS": "3",
+        "steps-INITIAL_FORMS": "0",
+        "steps-0-title": "上门拜访了解原因",
+        "steps-0-offset_days": "10",
+        "steps-0-assignee": "responsible",
+        "steps-1-title": "主管电话致意",
+        "steps-1-offset_days": "2",
+        "steps-1-channel": "phone",
+        "steps-1-assignee": "cm_supervisor",
+    }
+    response = client.post(reverse("care:plan_create"), form)
+    assert response.status_code == 302
+    plan = ActionPlan.objects.get(code="DOWNGRADE_CARE")
+    assert [(s.order, s.title, s.assignee) for s in plan.steps.all()] == [
+        (1, "主管电话致意", "cm_supervisor"),
+        (2, "上门拜访了解原因", "responsible"),
+    ]
+    # when: started for a customer
+    plan_start(
+        actor=bank.manager_a1, customer=bank.customer_a1, plan=plan, on=dt.date(2026, 11, 30)
+    )
+    # then: the supervisor's step waits for the role in the customer's outlet
+    made = Task.objects.unrestricted().filter(plan_run__plan=plan).order_by("due_on")
+    assert [(t.assignee_id, t.role, t.due_on) for t in made] == [
+        (None, "cm_supervisor", dt.date(2026, 12, 2)),
+        (bank.manager_a1.pk, "", dt.date(2026, 12, 10)),
+    ]
+
+
+def test_a_plan_without_steps_is_refused(client, bank):
+    client.force_login(bank.retail_a)
+    form = {"code": "EMPTY", "name": "空计划", "steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0"}
+    response = client.post(reverse("care:plan_create"), form)
+    assert response.status_code == 200
+    assert "至少要有一个步骤" in response.content.decode()
+    assert not ActionPlan.objects.filter(code="EMPTY").exists()

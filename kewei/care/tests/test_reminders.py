@@ -198,21 +198,22 @@ def test_the_days_events_make_tasks_due_the_next_working_day(bank, tmp_path, cat
         events=[
             ("E1", "loan_disbursed", number, "L-1", "", day, "200000"),
             ("E2", "account_opened", number, "D-1", "", day, ""),
+            ("E3", "target_reached", number, "D-1", "", day, ""),
         ],
     )
-    for code in ("LARGE_MOVEMENT", "LOAN_DISBURSED", "NEW_ACCOUNT"):
+    for code in ("LARGE_MOVEMENT", "LOAN_DISBURSED", "NEW_ACCOUNT", "TARGET_REACHED"):
         only(code)
     # when
     result = care_run(day=FRIDAY)
     # then
     made = {t.rule.code: t for t in tasks(customer=bank.customer_a1)}
-    assert set(made) == {"LARGE_MOVEMENT", "LOAN_DISBURSED", "NEW_ACCOUNT"}
+    assert set(made) == {"LARGE_MOVEMENT", "LOAN_DISBURSED", "NEW_ACCOUNT", "TARGET_REACHED"}
     assert made["LARGE_MOVEMENT"].amount == 15_000_000
     assert made["LARGE_MOVEMENT"].due_on == dt.date(2026, 11, 30)  # Monday
     assert made["LOAN_DISBURSED"].amount == 20_000_000
     assert made["NEW_ACCOUNT"].due_on == dt.date(2026, 12, 4)  # within the week
     # and: the same night again makes nothing
-    assert result.total == 3
+    assert result.total == 4
     assert care_run(day=FRIDAY).total == 0
 
 

@@ -17,6 +17,23 @@ def _tier(bank):
     return reverse("tiers:tier_update", args=[Tier.objects.get(code="vip").pk])
 
 
+def _copy(name):
+    def url(bank):
+        from kewei.tiers.services import scheme_copy
+
+        copy = scheme_copy(actor=None, scheme=TierScheme.objects.get(in_force=True))
+        return reverse(f"tiers:{name}", args=[copy.pk])
+
+    return url
+
+
+def _copied_tier(bank):
+    from kewei.tiers.services import scheme_copy
+
+    copy = scheme_copy(actor=None, scheme=TierScheme.objects.get(in_force=True))
+    return reverse("tiers:tier_delete", args=[copy.tiers.get(code="small").pk])
+
+
 def _flag(bank):
     flag = PotentialVip.objects.unrestricted().create(
         customer=bank.customer_a1, flagged_on=dt.date(2026, 11, 16), amount=10_000_000
@@ -64,6 +81,22 @@ CASES = [
         allowed=RETAIL_A,
         denied=HEAD_A1,
         denied_status=403,
+    ),
+    AccessCase(
+        "tiers:tier_create",
+        _copy("tier_create"),
+        allowed=RETAIL_A,
+        denied=HEAD_A1,
+        denied_status=403,
+    ),
+    AccessCase(
+        "tiers:tier_delete",
+        _copied_tier,
+        method="post",
+        allowed=RETAIL_A,
+        denied=HEAD_A1,
+        denied_status=403,
+        allowed_status=302,
     ),
     AccessCase(
         "tiers:to_assign",

@@ -110,3 +110,44 @@ def test_the_customer_page_shows_the_tier_and_its_changes(client, bank):
     assert "贵宾客户" in html
     assert "潜力客户" in html
     assert "52.00 万元" in html
+
+
+def test_a_three_band_scheme_is_made_from_a_copy_and_put_in_force(client, bank):
+    """Deposit bands (DOMAIN §3: 10–20万 quality, 20–30万 key, ≥30万 VIP) from the default."""
+    from kewei.tiers.models import TierScheme
+    from kewei.tiers.services import scheme_copy
+
+    # given: a copy of the five tiers
+    copy = scheme_copy(actor=None, scheme=TierScheme.objects.get(in_force=True))
+    client.force_login(bank.retail_a)
+    # when: its tiers are replaced by three bands
+    for tier in list(copy.tiers.all()):
+        client.post(reverse("tiers:tier_delete", args=[tier.pk]))
+    for code, name, wan in [
+        ("key", "重点客户", "20"),
+        ("quality", "优质客户", "10"),
+        ("dvip", "VIP", "30"),
+    ]:
+        response = client.post(
+            reverse("tiers:tier_create", args=[copy.pk]),
+            {
+                "code": code,
+                "name": name,
+                "min_aum_wan": wan,
+                "responsible_role": "customer_manager",
+            },
+        )
+        assert response.status_code == 302
+    # then: the last tier of the copy could not go; the new ones rank by their bounds
+    ranked = list(copy.tiers.order_by("rank").values_list("code", flat=True))
+    assert ranked == ["quality", "key", "dvip", "major"]
+    client.post(reverse("tiers:tier_delete", args=[copy.tiers.get(code="major").pk]))
+    assert list(copy.tiers.order_by("rank").values_list("code", "rank")) == [
+        ("quality", 1),
+        ("key", 2),
+        ("dvip", 3),
+    ]
+    # and: the scheme in force cannot lose a tier
+    in_force = Tier.objects.get(scheme__in_force=True, code="small")
+    client.post(reverse("tiers:tier_delete", args=[in_force.pk]))
+    assert Tier.objects.filter(pk=in_force.pk).exists()
