@@ -19,6 +19,7 @@ urlpatterns = [
     path("tiers/", include("kewei.tiers.urls")),
     path("care/", include("kewei.care.urls")),
     path("messages/", include("kewei.messaging.urls")),
+    path("complaints/", include("kewei.complaints.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

@@ -111,6 +111,7 @@ class TaskReason(models.TextChoices):
     FOLLOW_UP = "follow_up", _("预约跟进")
     PLAN = "plan", _("行动计划")
     REPLY = "reply", _("客户回复")
+    COMPLAINT = "complaint", _("客户投诉")
     MANUAL = "manual", _("手工任务")
 
 

@@ -342,6 +342,42 @@ def task_for_reply(*, customer: Customer, text: str, on: dt.date) -> Task:
     )
 
 
+@transaction.atomic
+def task_for_complaint(
+    *, customer: Customer, assignee, title: str, subject: str, due_on: dt.date
+) -> Task:
+    """A complaint to act on, in the list of the person who must (made once per
+    subject)."""
+    existing = Task.objects.unrestricted().filter(
+        reason=TaskReason.COMPLAINT, customer=customer, subject=subject
+    )
+    if existing.exists():
+        return existing.first()
+    today = timezone.localdate()
+    return Task.objects.create(
+        customer=customer,
+        reason=TaskReason.COMPLAINT,
+        subject=subject,
+        title=title,
+        event_on=today,
+        due_on=max(due_on, today),
+        assignee=assignee,
+        department_id=customer.department_id,
+        created_on=today,
+    )
+
+
+def tasks_done_for(*, subject_prefix: str, actor) -> int:
+    """Close the open complaint tasks of a subject once the complaint was acted on."""
+    return (
+        Task.objects.unrestricted()
+        .filter(
+            reason=TaskReason.COMPLAINT, subject__startswith=subject_prefix, status=TaskStatus.OPEN
+        )
+        .update(status=TaskStatus.DONE, done_at=timezone.now(), done_by=actor)
+    )
+
+
 @dataclass(frozen=True)
 class ContactData:
     """What a member of staff enters for one contact."""

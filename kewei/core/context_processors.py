@@ -11,6 +11,7 @@ NAVIGATION = [
     ("care:my_day", _("我的今日"), "care.view_task"),
     ("care:team", _("团队工作日志"), "care.review_contacts"),
     ("messaging:message_list", _("短信与邮件"), "messaging.view_message"),
+    ("complaints:complaint_list", _("客户投诉"), "complaints.view_complaint"),
     ("customers:customer_search", _("客户管理"), "customers.view_customer"),
     ("tiers:to_assign", _("待分配客户"), "customers.assign_customer"),
     ("tiers:potential_vip_list", _("潜在贵宾"), "tiers.view_potentialvip"),

@@ -51,11 +51,21 @@ _COUNTER_POINTS = ["points.redeem_gift", "points.change_redemption", "points.add
 # Potential VIPs are for the lobby, the counters and the customer managers to approach.
 _POTENTIAL_VIPS = ["tiers.view_potentialvip", "tiers.change_potentialvip"]
 # Every business role works on its care tasks and logs its contacts.
-_CARE_WORK = ["care.view_task", "care.change_task", "care.view_contact", "care.add_contact"]
+_CARE_WORK = [
+    "care.view_task",
+    "care.change_task",
+    "care.view_contact",
+    "care.add_contact",
+    # Anyone at the counter records a complaint; its owner handles it.
+    "complaints.add_complaint",
+    "complaints.view_complaint",
+]
 # Writing to customers: customer managers and whoever keeps a customer's care.
 _MESSAGES = ["messaging.view_message", "messaging.send_message", "messaging.view_messagetemplate"]
 # Supervisors review the log and the 5-20 plan, and comment on log entries.
 _CARE_REVIEW = [
+    "complaints.handle_complaint",
+    "complaints.view_complaint_stats",
     "care.review_contacts",
     "care.add_contactcomment",
     "care.start_actionplan",

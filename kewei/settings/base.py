@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kewei.tiers",
     "kewei.care",
     "kewei.messaging",
+    "kewei.complaints",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",

@@ -1,0 +1,47 @@
+"""How complaints plug into the rest: the customer page's panel, the escalation run by
+the nightly batch (and by ``kewei complaints_escalate`` during the day), merges."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from kewei.audit.actions import ACTION_LABELS
+from kewei.complaints import selectors, services
+from kewei.core.daily import register_daily_step
+from kewei.customers.panels import register_panel
+from kewei.customers.services import register_merge_handler
+
+ACTION_LABELS.update(
+    {
+        "complaints.record": gettext_lazy("受理投诉"),
+        "complaints.respond": gettext_lazy("投诉首次响应"),
+        "complaints.resolve": gettext_lazy("投诉解决"),
+        "complaints.check": gettext_lazy("投诉满意度回访"),
+        "complaints.close": gettext_lazy("投诉办结"),
+        "complaints.reopen": gettext_lazy("投诉重开"),
+        "complaints.note": gettext_lazy("投诉备注"),
+        "complaints.reassign": gettext_lazy("投诉转派"),
+        "complaints.escalate": gettext_lazy("逾期投诉升级"),
+        "complaints.settings": gettext_lazy("修改投诉时限与分派"),
+    }
+)
+
+
+@register_panel(
+    "complaints",
+    title=gettext_lazy("投诉"),
+    template="complaints/panels/complaints.html",
+    order=12,
+    permission="complaints.view_complaint",
+)
+def _complaints(request, customer):
+    return {"complaints": list(selectors.complaints_of(customer)[:10])}
+
+
+@register_daily_step("complaints.escalate", order=60)
+def _escalate(day) -> str:
+    counts = services.complaints_escalate()
+    return f"升级 / escalated {counts[1]} → 主管, {counts[2]} → 网点负责人"
+
+
+register_merge_handler("complaints", services.move_on_merge)
