@@ -20,6 +20,7 @@ urlpatterns = [
     path("care/", include("kewei.care.urls")),
     path("messages/", include("kewei.messaging.urls")),
     path("complaints/", include("kewei.complaints.urls")),
+    path("referrals/", include("kewei.referrals.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

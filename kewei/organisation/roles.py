@@ -64,6 +64,7 @@ _CARE_WORK = [
 _MESSAGES = ["messaging.view_message", "messaging.send_message", "messaging.view_messagetemplate"]
 # Supervisors review the log and the 5-20 plan, and comment on log entries.
 _CARE_REVIEW = [
+    "referrals.view_referral_ranking",
     "complaints.handle_complaint",
     "complaints.view_complaint_stats",
     "care.review_contacts",
@@ -149,6 +150,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "care.change_carerule",
         "care.add_actionplan",
         "care.change_actionplan",
+        "referrals.change_rewardcondition",
         *_MESSAGES,
         "messaging.send_batch",
         "messaging.add_messagetemplate",

@@ -361,6 +361,8 @@ class EventKind(models.TextChoices):
     TARGET_REACHED = "target_reached", _("投资达到预期收益")
     PAYROLL_SIGNED = "payroll_signed", _("签约代发工资")
     ACCOUNT_CLOSED = "account_closed", _("销户")
+    # Made by Kewei itself (event ids "KW-..."): a referral that met its condition.
+    REFERRAL_REWARD = "referral_reward", _("推荐奖励")
 
 
 class BusinessEvent(CustomerPart):

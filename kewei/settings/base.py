@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kewei.care",
     "kewei.messaging",
     "kewei.complaints",
+    "kewei.referrals",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",

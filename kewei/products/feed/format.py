@@ -68,7 +68,12 @@ TRANSACTION_COLUMNS = (
 )
 EVENT_COLUMNS = (
     Column("event_id"),
-    Column("event_type", "choice", choices=tuple(EventKind.values)),
+    # Kewei's own events (a referral reward) never come from the core system.
+    Column(
+        "event_type",
+        "choice",
+        choices=tuple(k for k in EventKind.values if k != EventKind.REFERRAL_REWARD),
+    ),
     Column("customer_number", max_length=20),
     Column("account_number", required=False),
     Column("product_code", required=False, max_length=30),
