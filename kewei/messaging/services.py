@@ -255,10 +255,16 @@ class BatchPreview:
     samples: list[tuple[Customer, str]] = field(default_factory=list)
 
 
-def _batch_customers(template: MessageTemplate, params: dict, now) -> QuerySet[Customer]:
-    customers = customer_search(CustomerQuery.from_params(params)).order_by()
+def search_customers(params: dict) -> QuerySet[Customer]:
+    """The customers of a saved search's parameters (in the user's scope)."""
+    return customer_search(CustomerQuery.from_params(params))
+
+
+def _batch_customers(
+    template: MessageTemplate, customers: QuerySet[Customer], now
+) -> QuerySet[Customer]:
     return with_exclusion(
-        customers, channel=template.channel, marketing=template.marketing, now=now
+        customers.order_by(), channel=template.channel, marketing=template.marketing, now=now
     )
 
 
@@ -274,10 +280,11 @@ def _check_batch_template(template: MessageTemplate) -> None:
         )
 
 
-def batch_preview(*, template: MessageTemplate, params: dict) -> BatchPreview:
-    """Who of a saved search would receive the template, and who not and why."""
+def batch_preview(*, template: MessageTemplate, customers: QuerySet[Customer]) -> BatchPreview:
+    """Who of ``customers`` (a saved search, an event's guests) would receive the
+    template, and who not and why."""
     _check_batch_template(template)
-    rows = _batch_customers(template, params, timezone.now())
+    rows = _batch_customers(template, customers, timezone.now())
     counts = dict(rows.values("exclusion").annotate(n=Count("pk")).values_list("exclusion", "n"))
     samples = [
         (customer, str(EXCLUSIONS[customer.exclusion]))
@@ -292,17 +299,25 @@ def batch_preview(*, template: MessageTemplate, params: dict) -> BatchPreview:
 
 
 @transaction.atomic
-def batch_send(*, actor, template: MessageTemplate, search) -> MessageBatch:
-    """Queue the template for every customer of a saved search who may receive it: one
-    INSERT ... SELECT, with each text rendered by the database."""
+def batch_send(
+    *,
+    actor,
+    template: MessageTemplate,
+    customers: QuerySet[Customer],
+    name: str,
+    params: dict | None = None,
+) -> MessageBatch:
+    """Queue the template for every one of ``customers`` who may receive it: one
+    INSERT ... SELECT, with each text rendered by the database. ``name`` (a saved
+    search's, an event's) and ``params`` say whom the batch was for."""
     _check_batch_template(template)
     now = timezone.now()
-    rows = _batch_customers(template, search.params, now)
+    rows = _batch_customers(template, customers, now)
     counts = dict(rows.values("exclusion").annotate(n=Count("pk")).values_list("exclusion", "n"))
     batch = MessageBatch.objects.create(
         template=template,
-        search_name=search.name,
-        search_params=search.params,
+        search_name=name[:100],
+        search_params=params or {},
         created_by=actor,
         created_at=now,
         queued=counts.pop("", 0),

@@ -141,14 +141,22 @@ def batch_create(request: HttpRequest) -> HttpResponse:
         search, template = form.cleaned_data["search"], form.cleaned_data["template"]
         try:
             if request.POST.get("confirm"):
-                batch = services.batch_send(actor=request.user, template=template, search=search)
+                batch = services.batch_send(
+                    actor=request.user,
+                    template=template,
+                    customers=services.search_customers(search.params),
+                    name=search.name,
+                    params=search.params,
+                )
                 messages.success(
                     request,
                     _("已发送 %(n)d 条（排除 %(x)d 名客户）。")
                     % {"n": batch.queued, "x": sum(batch.excluded.values())},
                 )
                 return redirect("messaging:message_list")
-            preview = services.batch_preview(template=template, params=search.params)
+            preview = services.batch_preview(
+                template=template, customers=services.search_customers(search.params)
+            )
         except ValidationError as error:
             add_errors(form, error)
     return render(request, "messaging/batch.html", {"form": form, "preview": preview})

@@ -27,6 +27,7 @@ from kewei.messaging.services import (
     dispatch,
     message_send,
     reply_receive,
+    search_customers,
     send_after,
     template_save,
 )
@@ -199,8 +200,14 @@ def test_a_batch_goes_to_consenting_customers_of_the_search_with_reasons_for_the
     )
     offer = template("SMS_MARKETING")
     # when
-    preview = batch_preview(template=offer, params=search.params)
-    batch = batch_send(actor=bank.head_a1, template=offer, search=search)
+    preview = batch_preview(template=offer, customers=search_customers(search.params))
+    batch = batch_send(
+        actor=bank.head_a1,
+        template=offer,
+        customers=search_customers(search.params),
+        name=search.name,
+        params=search.params,
+    )
     # then
     assert (preview.total, preview.sendable) == (3, 1)
     assert preview.excluded == {
@@ -221,7 +228,12 @@ def test_a_batch_template_may_not_use_task_variables(bank):
         name="全部", owner=bank.head_a1, department=bank.outlet_a1, params={}
     )
     with pytest.raises(MessageError) as refused:
-        batch_send(actor=bank.head_a1, template=template("SMS_MATURITY"), search=search)
+        batch_send(
+            actor=bank.head_a1,
+            template=template("SMS_MATURITY"),
+            customers=search_customers(search.params),
+            name=search.name,
+        )
     assert refused.value.code == "task_variables"
 
 
