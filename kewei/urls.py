@@ -21,6 +21,7 @@ urlpatterns = [
     path("messages/", include("kewei.messaging.urls")),
     path("complaints/", include("kewei.complaints.urls")),
     path("referrals/", include("kewei.referrals.urls")),
+    path("events/", include("kewei.events.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
 ]

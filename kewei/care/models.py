@@ -112,6 +112,7 @@ class TaskReason(models.TextChoices):
     PLAN = "plan", _("行动计划")
     REPLY = "reply", _("客户回复")
     COMPLAINT = "complaint", _("客户投诉")
+    EVENT = "event", _("客户活动")
     MANUAL = "manual", _("手工任务")
 
 

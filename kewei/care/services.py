@@ -367,6 +367,49 @@ def task_for_complaint(
     )
 
 
+def tasks_after_event(
+    *, customer_ids: list[int], title: str, subject: str, on: dt.date, due_days: int
+) -> int:
+    """A follow-up task for each customer who came to an event, for their responsible
+    staff (routed as the nightly tasks are), in one statement."""
+    if not customer_ids:
+        return 0
+    customers = ibis_table(Customer)
+    came = customers.filter(customers.id.isin(list(customer_ids)))
+    occasions = came.select(
+        customer_id=came.id,
+        subject=ibis.literal(subject),
+        event_on=ibis.literal(on),
+        amount=ibis.null("int64"),
+        product_id=ibis.null("int64"),
+        note=ibis.literal(""),
+        tier_key=ibis.null("string"),
+        category=ibis.null("string"),
+    )
+    rows = pipeline.tasks_for(
+        occasions,
+        customers,
+        None,
+        rule_id=None,
+        tiers=[],
+        categories=[],
+        assignee=RESPONSIBLE,
+        **_routing(),
+    )
+    first = max(on, timezone.localdate())
+    return runner.insert_into(
+        Task._meta.db_table,
+        [*TASK_COLUMNS, "reason", "title", "due_on", "status", "created_on"],
+        rows.mutate(
+            reason=ibis.literal(TaskReason.EVENT),
+            title=ibis.literal(title),
+            due_on=ibis.literal(due_date(on, due_days, first)),
+            status=ibis.literal(TaskStatus.OPEN),
+            created_on=ibis.literal(first),
+        ),
+    )
+
+
 def tasks_done_for(*, subject_prefix: str, actor) -> int:
     """Close the open complaint tasks of a subject once the complaint was acted on."""
     return (

@@ -12,6 +12,7 @@ NAVIGATION = [
     ("care:team", _("团队工作日志"), "care.review_contacts"),
     ("messaging:message_list", _("短信与邮件"), "messaging.view_message"),
     ("complaints:complaint_list", _("客户投诉"), "complaints.view_complaint"),
+    ("events:event_list", _("客户活动"), "events.view_clientevent"),
     ("referrals:best_referrers", _("推荐排行"), "referrals.view_referral_ranking"),
     ("customers:customer_search", _("客户管理"), "customers.view_customer"),
     ("tiers:to_assign", _("待分配客户"), "customers.assign_customer"),

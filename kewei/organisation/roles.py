@@ -61,9 +61,16 @@ _CARE_WORK = [
     "complaints.view_complaint",
 ]
 # Writing to customers: customer managers and whoever keeps a customer's care.
-_MESSAGES = ["messaging.view_message", "messaging.send_message", "messaging.view_messagetemplate"]
+_MESSAGES = [
+    "messaging.view_message",
+    "messaging.send_message",
+    "messaging.view_messagetemplate",
+    "events.view_clientevent",
+]
 # Supervisors review the log and the 5-20 plan, and comment on log entries.
 _CARE_REVIEW = [
+    "events.add_clientevent",
+    "events.change_clientevent",
     "referrals.view_referral_ranking",
     "complaints.handle_complaint",
     "complaints.view_complaint_stats",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kewei.messaging",
     "kewei.complaints",
     "kewei.referrals",
+    "kewei.events",
     "kewei.jobs",
     "kewei.engine",
     "kewei.bench",
