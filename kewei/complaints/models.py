@@ -121,6 +121,7 @@ class Complaint(ScopedModel):
         settings.AUTH_USER_MODEL,
         verbose_name=_("处理人"),
         null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="owned_complaints",
     )
@@ -139,6 +140,7 @@ class Complaint(ScopedModel):
         settings.AUTH_USER_MODEL,
         verbose_name=_("受理人"),
         null=True,
+        blank=True,  # a complaint may come in through a system (the API, a file)
         on_delete=models.PROTECT,
         related_name="+",
     )

@@ -133,7 +133,7 @@ def complaint_record(*, actor, data: ComplaintData, now: dt.datetime | None = No
         response_due=response_due,
         resolution_due=resolution_due,
     )
-    complaint.full_clean(exclude=["owner"])
+    complaint.full_clean()
     complaint.save()
     ComplaintStep.objects.create(
         complaint=complaint,

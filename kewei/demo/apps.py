@@ -7,4 +7,11 @@ class DemoConfig(AppConfig):
     verbose_name = "演示数据"
 
     def ready(self) -> None:
-        from kewei.demo import care, customers, organisation, points, products  # noqa: F401  (seeders)
+        from kewei.demo import (  # noqa: F401  (seeders)
+            care,
+            customers,
+            engagement,
+            organisation,
+            points,
+            products,
+        )

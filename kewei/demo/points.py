@@ -25,6 +25,7 @@ RULES = [
     ("EV-OPEN", "新开户奖励", "event", "100", "account_opened", None),
     ("EV-MB", "绑定手机银行奖励", "event", "200", "mobile_banking_bound", None),
     ("EV-PLAN", "签约基金定投奖励", "event", "300", "fund_plan_signed", None),
+    ("EV-REF", "推荐客户奖励", "event", "500", "referral_reward", None),
 ]
 # Days of points history the demo shows: the latest month of loaded days.
 ACCRUE_DAYS = 31

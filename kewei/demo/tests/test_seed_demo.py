@@ -42,6 +42,15 @@ def _wipe():
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608  (model tables)
+    from kewei.complaints.models import Complaint
+    from kewei.customers.models import Referral
+    from kewei.events.models import ClientEvent
+    from kewei.messaging.models import Message, MessageBatch
+
+    # Rows that protect customers or staff go first.
+    for model in (Complaint, ClientEvent, Message, MessageBatch, Referral):
+        rows = model.objects.all()
+        (rows.unrestricted() if hasattr(rows, "unrestricted") else rows).delete()
     BusinessEvent.objects.all().delete()
     Transaction.objects.all().delete()
     Holding.objects.all().delete()
@@ -133,6 +142,13 @@ def test_history_comes_through_the_daily_feed(db):
     assert Customer.objects.exclude(tier="").exists()
     assert Contact.objects.exists() and Task.objects.exists()
     tasks = Task.objects.count()
+    # complaints in every state, escalated where late; the two events
+    from kewei.complaints.models import Complaint
+    from kewei.events.models import ClientEvent
+
+    assert Complaint.objects.count() == 40
+    assert Complaint.objects.filter(status="closed").exists()
+    assert set(ClientEvent.objects.values_list("status", flat=True)) == {"held", "planned"}
     # re-running loads nothing more
     again = StringIO()
     call_command("seed_demo", customers=30, days=120, seed=3, no_progress=True, stdout=again)
