@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kewei.complaints.models import Category, Channel, Satisfaction, Severity
+from kewei.organisation.roles import Role
 
 
 class ComplaintForm(forms.Form):
@@ -70,3 +71,40 @@ class StatsForm(forms.Form):
     def defaults() -> dict:
         today = timezone.localdate()
         return {"by": "category", "start": today - dt.timedelta(days=365), "end": today}
+
+
+class SettingsForm(forms.Form):
+    """One field per severity deadline and per category's owning role."""
+
+    def __init__(self, *args, policies, routing, **kwargs):
+        super().__init__(*args, **kwargs)
+        for policy in policies:
+            label = policy.get_severity_display()
+            for name, text, top in (
+                ("response_hours", _("首次响应时限（小时）"), 720),
+                ("resolution_working_days", _("解决时限（工作日）"), 60),
+                ("second_escalation_hours", _("再次升级间隔（小时）"), 720),
+            ):
+                self.fields[f"{policy.severity}__{name}"] = forms.IntegerField(
+                    label=f"{label} · {text}",
+                    min_value=1,
+                    max_value=top,
+                    initial=getattr(policy, name),
+                )
+        for category, text in Category.choices:
+            self.fields[f"route__{category}"] = forms.ChoiceField(
+                label=_("%(category)s类投诉的处理岗位") % {"category": text},
+                choices=Role.choices,
+                initial=routing.get(category, Role.CM_SUPERVISOR),
+            )
+
+    def values(self) -> tuple[dict, dict]:
+        policies: dict[str, dict] = {}
+        routing: dict[str, str] = {}
+        for key, value in self.cleaned_data.items():
+            if key.startswith("route__"):
+                routing[key.removeprefix("route__")] = value
+            else:
+                severity, name = key.split("__", 1)
+                policies.setdefault(severity, {})[name] = value
+        return policies, routing

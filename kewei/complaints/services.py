@@ -369,3 +369,33 @@ def complaints_escalate(*, now: dt.datetime | None = None) -> dict[int, int]:
 
 def move_on_merge(keep, duplicate, *, actor=None) -> int:
     return Complaint.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
+
+
+@transaction.atomic
+def settings_save(*, actor, policies: dict[str, dict], routing: dict[str, str]) -> None:
+    """Deadlines per severity ({severity: {response_hours, resolution_working_days,
+    second_escalation_hours}}) and the owning role per category. New complaints use
+    them; those already received keep their deadlines."""
+    before = {
+        "policies": {
+            p.severity: [p.response_hours, p.resolution_working_days, p.second_escalation_hours]
+            for p in DeadlinePolicy.objects.all()
+        },
+        "routing": dict(RoutingRule.objects.values_list("category", "role")),
+    }
+    for severity, values in policies.items():
+        policy = DeadlinePolicy.objects.get(severity=severity)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        policy.full_clean()
+        policy.save()
+    for category, role in routing.items():
+        if role not in Role.values:
+            raise ComplaintError({"routing": _("处理岗位不正确。")}, code="role")
+        RoutingRule.objects.update_or_create(category=category, defaults={"role": role})
+    audit_record(
+        actor=actor,
+        action="complaints.settings",
+        before=before,
+        after={"policies": policies, "routing": routing},
+    )

@@ -14,9 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.complaints import selectors, services
-from kewei.complaints.forms import ActionForm, ComplaintForm, ReassignForm, StatsForm
-from kewei.complaints.models import Action, Complaint, Status
-from kewei.core.form_views import add_errors
+from kewei.complaints.forms import (
+    ActionForm,
+    ComplaintForm,
+    ReassignForm,
+    SettingsForm,
+    StatsForm,
+)
+from kewei.complaints.models import Action, Complaint, DeadlinePolicy, RoutingRule, Status
+from kewei.core.form_views import add_errors, form_page
 from kewei.customers.models import Customer
 from kewei.organisation.models import Staff
 
@@ -161,6 +167,29 @@ def complaint_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("请选择新处理人并说明原因。"))
     return redirect(complaint)
+
+
+@permission_required("complaints.change_deadlinepolicy", raise_exception=True)
+def complaint_settings(request: HttpRequest) -> HttpResponse:
+    form = SettingsForm(
+        request.POST or None,
+        policies=list(DeadlinePolicy.objects.order_by("severity")),
+        routing=dict(RoutingRule.objects.values_list("category", "role")),
+    )
+
+    def save(data):
+        policies, routing = form.values()
+        services.settings_save(actor=request.user, policies=policies, routing=routing)
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        done=lambda result: reverse("complaints:complaint_list"),
+        message=_("投诉时限与分派规则已保存，新受理的投诉生效。"),
+        title=_("投诉时限与分派规则"),
+        cancel_url=reverse("complaints:complaint_list"),
+    )
 
 
 @permission_required("complaints.view_complaint_stats", raise_exception=True)

@@ -158,6 +158,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "care.add_actionplan",
         "care.change_actionplan",
         "referrals.change_rewardcondition",
+        "complaints.change_deadlinepolicy",
+        "complaints.change_routingrule",
         *_MESSAGES,
         "messaging.send_batch",
         "messaging.add_messagetemplate",

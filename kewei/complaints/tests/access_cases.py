@@ -29,6 +29,13 @@ def _complaint(name):
 
 CASES = [
     AccessCase(
+        "complaints:complaint_settings",
+        lambda b: reverse("complaints:complaint_settings"),
+        allowed=lambda b: b.retail_a,
+        denied=SUPERVISOR_A1,
+        denied_status=403,
+    ),
+    AccessCase(
         "complaints:complaint_list",
         lambda b: reverse("complaints:complaint_list"),
         allowed=MANAGER_A1,

@@ -263,3 +263,15 @@ def test_recording_at_the_counter_from_the_page(client, bank):
     complaint = Complaint.objects.unrestricted().get()
     assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
     assert complaint.owner == bank.head_a1 and complaint.received_by == bank.teller_a1
+
+
+def test_the_department_tunes_deadlines_and_routing_for_new_complaints(client, bank):
+    client.force_login(bank.retail_a)
+    form = client.get(reverse("complaints:complaint_settings")).context["form"]
+    data = {name: field.initial for name, field in form.fields.items()}
+    data.update({"normal__response_hours": 12, "route__fees": "cm_supervisor"})
+    response = client.post(reverse("complaints:complaint_settings"), data)
+    assert response.status_code == 302
+    complaint = record(bank, category="fees")
+    assert complaint.owner == bank.supervisor_a1
+    assert complaint.response_due == FRIDAY_4PM + dt.timedelta(hours=12)
