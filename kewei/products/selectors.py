@@ -188,3 +188,22 @@ def product_summary(product: Product) -> ProductSummary:
         open_holdings=totals["count"] or 0,
         balance=yuan(totals["balance"] or 0),
     )
+
+
+def assets_of_window(start: dt.date, end: dt.date, customer_ids=None):
+    """The Ibis expression of every customer's (or ``customer_ids``') average daily and
+    closing AUM and loans over the days ``[start, end)``, from the balance intervals:
+    what the monthly assets, the closing-AUM tiers and the referral rewards read."""
+    from kewei.engine.pipelines.assets import window_assets
+    from kewei.engine.schemas import table as ibis_table
+
+    return window_assets(
+        ibis_table(BalanceInterval),
+        ibis_table(Holding),
+        ibis_table(Product),
+        start=start,
+        end=end,
+        aum_categories=AUM_CATEGORIES,
+        loan_categories=LOAN_CATEGORIES,
+        customer_ids=customer_ids,
+    )

@@ -14,17 +14,8 @@ from django.utils import timezone
 from kewei.audit.services import audit_record
 from kewei.customers.models import CustomerStatus, Referral
 from kewei.engine import runner
-from kewei.engine.pipelines.assets import window_assets
-from kewei.engine.schemas import table as ibis_table
-from kewei.products.models import (
-    AUM_CATEGORIES,
-    LOAN_CATEGORIES,
-    BalanceInterval,
-    BusinessEvent,
-    EventKind,
-    Holding,
-    Product,
-)
+from kewei.products.models import BusinessEvent, EventKind
+from kewei.products.selectors import assets_of_window
 from kewei.referrals.models import RewardCondition
 
 EVENT_PREFIX = "KW-REF-"
@@ -68,14 +59,9 @@ def referrals_reward(*, day: dt.date) -> RewardResult:
     )
     if not pending:
         return RewardResult(day=day, checked=0, rewarded=0)
-    assets = window_assets(
-        ibis_table(BalanceInterval),
-        ibis_table(Holding),
-        ibis_table(Product),
-        start=start,
-        end=day + dt.timedelta(days=1),
-        aum_categories=AUM_CATEGORIES,
-        loan_categories=LOAN_CATEGORIES,
+    assets = assets_of_window(
+        start,
+        day + dt.timedelta(days=1),
         customer_ids=sorted({customer_id for _pk, customer_id, _referrer in pending}),
     )
     threshold = int(Decimal(condition.min_aum) * 100)

@@ -20,19 +20,10 @@ from kewei.core.calendar import add_months, is_month_end, month_start, previous_
 from kewei.core.statements import Statements
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.engine import runner
-from kewei.engine.pipelines.assets import window_assets
 from kewei.engine.pipelines.tiers import TierSpec, tier_changes
 from kewei.engine.schemas import table as ibis_table
-from kewei.products.models import (
-    AUM_CATEGORIES,
-    LOAN_CATEGORIES,
-    AssetsMonth,
-    BalanceInterval,
-    FeedDay,
-    Holding,
-    Product,
-    Transaction,
-)
+from kewei.products.models import AssetsMonth, FeedDay, Transaction
+from kewei.products.selectors import assets_of_window
 from kewei.tiers.models import (
     Direction,
     Measure,
@@ -104,15 +95,7 @@ def changes_expression(scheme: TierScheme, day: dt.date) -> ibis.Table:
         in_period = months.filter(months.month == period.month)
         now = in_period.select("customer_id", value=in_period[column])
     else:
-        closing = window_assets(
-            ibis_table(BalanceInterval),
-            ibis_table(Holding),
-            ibis_table(Product),
-            start=day,
-            end=day + dt.timedelta(days=1),
-            aum_categories=AUM_CATEGORIES,
-            loan_categories=LOAN_CATEGORIES,
-        )
+        closing = assets_of_window(day, day + dt.timedelta(days=1))
         now = closing.select("customer_id", value=closing.aum_end)
     before = months.filter(months.month.isin(list(period.history) or [dt.date(1900, 1, 1)]))
     history = before.select("customer_id", "month", value=before[column])

@@ -36,8 +36,6 @@ from kewei.customers.importing import ImportFileError, import_customers
 from kewei.customers.models import Customer, CustomerAssets
 from kewei.customers.services import wan_sql
 from kewei.engine import runner
-from kewei.engine.pipelines.assets import window_assets
-from kewei.engine.schemas import table as ibis_table
 from kewei.products.feed import format as spec
 from kewei.products.feed.reading import (
     Checked,
@@ -50,7 +48,6 @@ from kewei.products.feed.reading import (
 )
 from kewei.products.models import (
     AUM_CATEGORIES,
-    LOAN_CATEGORIES,
     AssetsMonth,
     BalanceInterval,
     BusinessEvent,
@@ -67,7 +64,7 @@ from kewei.products.models import (
     StagedTransaction,
     Transaction,
 )
-from kewei.products.selectors import first_feed_day, latest_feed_day
+from kewei.products.selectors import assets_of_window, first_feed_day, latest_feed_day
 
 STAGING = (
     StagedHolding,
@@ -756,16 +753,7 @@ def month_assets_rebuild(
     if customer_ids is not None:
         rows = rows.filter(customer_id__in=customer_ids)
     rows._raw_delete(rows.db)
-    expr = window_assets(
-        ibis_table(BalanceInterval),
-        ibis_table(Holding),
-        ibis_table(Product),
-        start=start,
-        end=end,
-        aum_categories=AUM_CATEGORIES,
-        loan_categories=LOAN_CATEGORIES,
-        customer_ids=customer_ids,
-    )
+    expr = assets_of_window(start, end, customer_ids=customer_ids)
     expr = expr.mutate(month=ibis.literal(month), as_of=ibis.literal(end - dt.timedelta(days=1)))
     runner.insert_into(
         AssetsMonth._meta.db_table,
