@@ -261,3 +261,26 @@ def test_a_customer_managers_day_open_a_task_log_the_call_see_it_done(live_serve
     # and the customer page shows the contact in its history
     page.goto(f"{live_server.url}/customers/{bank.customer_a1.pk}/")
     assert "电话祝贺生日" in page.locator("#panel-contacts").inner_text()
+
+
+def test_the_menus_open_one_at_a_time_and_lead_to_their_pages(live_server, browser, bank):
+    page = browser.new_page()
+    sign_in(page, live_server, "head_a1")
+    customers = page.locator("details.navgroup", has_text="客户").first
+    points = page.locator("details.navgroup", has_text="积分").first
+    # when: one menu opens, then another
+    customers.locator("summary").click()
+    assert customers.locator("a", has_text="客户投诉").is_visible()
+    points.locator("summary").click()
+    # then: the first closed
+    assert not customers.locator("a", has_text="客户投诉").is_visible()
+    assert points.locator("a", has_text="积分兑换").is_visible()
+    page.keyboard.press("Escape")
+    assert not points.locator("a", has_text="积分兑换").is_visible()
+    # and: a menu item leads to its page, whose menu is marked
+    customers.locator("summary").click()
+    customers.locator("a", has_text="客户投诉").click()
+    page.wait_for_url(f"{live_server.url}/complaints/")
+    assert "active" in page.locator("details.navgroup", has_text="客户").first.get_attribute(
+        "class"
+    )
