@@ -23,11 +23,17 @@ def test_every_chinese_string_has_an_english_translation():
 def test_compiled_catalogue_is_up_to_date():
     with (LOCALE_DIR / "en/LC_MESSAGES/django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
+
+    def single(entry) -> str:
+        if entry.msgctxt:
+            return compiled.pgettext(entry.msgctxt, entry.msgid)
+        return compiled.gettext(entry.msgid)
+
     stale = [
         e.msgid
         for e in _catalogue()
         if (
-            compiled.gettext(e.msgid) != e.msgstr
+            single(e) != e.msgstr
             if not e.msgid_plural
             else [compiled.ngettext(e.msgid, e.msgid_plural, n) for n in (1, 2)]
             != [e.msgstr_plural[0], e.msgstr_plural[1]]
