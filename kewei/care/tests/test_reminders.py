@@ -378,3 +378,15 @@ def test_the_command_runs_every_enabled_rule(bank):
     out = StringIO()
     call_command("care_run", "--date", FRIDAY.isoformat(), stdout=out)
     assert "BIRTHDAY 1" in out.getvalue()
+
+
+def test_without_a_tier_scheme_tasks_go_to_the_fallback_role(bank):
+    from kewei.tiers.models import TierScheme
+
+    TierScheme.objects.update(in_force=False)
+    only("BIRTHDAY")
+    CareRule.objects.filter(code="BIRTHDAY").update(tiers=[])
+    person = person_born(bank, "19801201", tier="", manager=None)
+    care_run(day=FRIDAY)
+    (task,) = tasks(customer=person)
+    assert (task.assignee_id, task.role) == (None, "high_counter_teller")

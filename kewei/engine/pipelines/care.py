@@ -247,9 +247,13 @@ def tasks_for(
             prior,
             (joined.customer_id == prior.prior_customer) & (joined.subject == prior.prior_subject),
         )
-    tier_role = ibis.cases(
-        *((fresh.current_tier == code, role) for code, role in tier_roles.items()),
-        else_=ibis.literal(fallback_role),
+    tier_role = (
+        ibis.cases(
+            *((fresh.current_tier == code, role) for code, role in tier_roles.items()),
+            else_=ibis.literal(fallback_role),
+        )
+        if tier_roles
+        else ibis.literal(fallback_role)  # no tier scheme in force
     )
     if assignee == responsible:
         assignee_id = fresh.manager_id
