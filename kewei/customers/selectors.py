@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
@@ -276,15 +277,21 @@ def current_consents(customer: Customer) -> dict[str, bool]:
     return {channel: latest.get(channel, False) for channel in ConsentChannel.values}
 
 
-def customers_with_consent(channel: str) -> QuerySet[Customer]:
-    """Customers whose latest statement for ``channel`` grants consent (set-based)."""
+def consent_in_force(channel: str):
+    """An expression for a customer queryset: whether the customer's latest statement
+    for ``channel`` grants consent (False without any statement)."""
     latest = (
         Consent.objects.unrestricted()
         .filter(customer=OuterRef("pk"), channel=channel)
         .order_by("-effective_at", "-pk")
         .values("granted")[:1]
     )
-    return Customer.objects.annotate(consent=Subquery(latest)).filter(consent=True)
+    return Coalesce(Subquery(latest, output_field=BooleanField()), Value(False))
+
+
+def customers_with_consent(channel: str) -> QuerySet[Customer]:
+    """Customers whose latest statement for ``channel`` grants consent (set-based)."""
+    return Customer.objects.annotate(consent=consent_in_force(channel)).filter(consent=True)
 
 
 def household_summary(customer: Customer) -> dict[str, Any] | None:

@@ -40,8 +40,8 @@ from django.utils.translation import gettext_lazy
 from kewei.audit.services import audit_record
 from kewei.core.money import format_money
 from kewei.customers.identity import polite_name
-from kewei.customers.models import Consent, ConsentChannel, Customer, CustomerStatus
-from kewei.customers.selectors import CustomerQuery, customer_search
+from kewei.customers.models import ConsentChannel, Customer, CustomerStatus
+from kewei.customers.selectors import CustomerQuery, consent_in_force, customer_search
 from kewei.customers.services import consent_record, mobile_index
 from kewei.messaging import rendering
 from kewei.messaging.models import (
@@ -91,12 +91,6 @@ def with_exclusion(
 ) -> QuerySet[Customer]:
     """``customers`` annotated with ``exclusion``: why each may not receive a message
     of ``channel`` now ("" for those who may), decided by the database."""
-    latest = (
-        Consent.objects.unrestricted()
-        .filter(customer=OuterRef("pk"), channel=channel)
-        .order_by("-effective_at", "-pk")
-        .values("granted")[:1]
-    )
     this_month = (
         Message.objects.unrestricted()
         .filter(customer=OuterRef("pk"), marketing=True, created_at__gte=_month_start(now))
@@ -117,7 +111,7 @@ def with_exclusion(
             SqlWhen(sent_this_month__gte=settings.KEWEI_MARKETING_MONTHLY_CAP, then=Value("cap"))
         )
     return customers.annotate(
-        consent=Coalesce(Subquery(latest, output_field=BooleanField()), Value(False)),
+        consent=consent_in_force(channel),
         sent_this_month=Coalesce(Subquery(this_month, output_field=IntegerField()), Value(0)),
     ).annotate(exclusion=SqlCase(*reasons, default=Value(""), output_field=CharField()))
 
