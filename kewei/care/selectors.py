@@ -16,7 +16,7 @@ from kewei.care.models import (
     Task,
     TaskStatus,
 )
-from kewei.core.calendar import is_leap_year
+from kewei.core.calendar import anniversaries
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.organisation.models import Staff
 from kewei.organisation.roles import Role
@@ -107,11 +107,7 @@ def week_ahead(user, today: dt.date) -> tuple[list[Customer], list[Holding]]:
     """Birthdays and maturities of the coming seven days among the user's customers
     (their book for a customer manager)."""
     days = [today + dt.timedelta(days=n) for n in range(7)]
-    order = {}
-    for index, day in enumerate(days):
-        order[(day.month, day.day)] = index
-        if (day.month, day.day) == (2, 28) and not is_leap_year(day.year):
-            order[(2, 29)] = index  # a 29 February birthday is kept on the 28th
+    order = {pair: days.index(on) for pair, on in anniversaries(days).items()}
     birthday = Q()
     for month, day_of in order:
         birthday |= Q(birth_month=month, birth_day=day_of)

@@ -28,7 +28,11 @@ from kewei.care.models import (
     Trigger,
 )
 from kewei.care.sources import DATE_SOURCES
-from kewei.core.calendar import working_day_on_or_after, working_day_on_or_before
+from kewei.core.calendar import (
+    anniversaries,
+    working_day_on_or_after,
+    working_day_on_or_before,
+)
 from kewei.core.statements import Statements
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.customers.services import customer_contacted
@@ -96,7 +100,7 @@ def occasions(rule: CareRule, day: dt.date) -> tuple[ibis.Table, list[dt.date]]:
         window = _window(first, rule.lead_days)
         if source.annual:
             shifted = [d - dt.timedelta(days=rule.offset_days) for d in window]
-            found = pipeline.annual_occasions(source.rows(), shifted)
+            found = pipeline.annual_occasions(source.rows(), anniversaries(shifted))
             if rule.offset_days:
                 # The anniversary plus the offset: map back to the occasion's date.
                 found = found.mutate(

@@ -7,6 +7,7 @@ dates) and plus its make-up working weekends (调休, ``KEWEI_WORKING_WEEKENDS``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 
@@ -41,6 +42,17 @@ def is_month_end(day: dt.date) -> bool:
 
 def is_leap_year(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def anniversaries(days: Iterable[dt.date]) -> dict[tuple[int, int], dt.date]:
+    """(month, day) of the anniversaries (birthdays) that fall on ``days``, to the day
+    they fall on. A 29 February anniversary is kept on 28 February in a common year."""
+    found: dict[tuple[int, int], dt.date] = {}
+    for day in days:
+        found[(day.month, day.day)] = day
+        if (day.month, day.day) == (2, 28) and not is_leap_year(day.year):
+            found[(2, 29)] = day
+    return found
 
 
 def is_working_day(day: dt.date) -> bool:

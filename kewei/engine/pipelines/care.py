@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import ibis
 
-from kewei.core.calendar import is_leap_year
+from kewei.engine.pipelines.common import choose
 
 COLUMNS = ("customer_id", "subject", "event_on", "amount", "product_id", "note")
 
@@ -47,21 +47,16 @@ def _occasion(
 
 
 def _date_case(column: ibis.Value, mapping: Mapping[dt.date, dt.date]) -> ibis.Value:
-    return ibis.cases(
-        *((column == key, ibis.literal(value)) for key, value in mapping.items()),
-        else_=ibis.null("date"),
+    return choose(
+        ((column == key, ibis.literal(value)) for key, value in mapping.items()),
+        ibis.null("date"),
     )
 
 
-def annual_occasions(rows: ibis.Table, window: Sequence[dt.date]) -> ibis.Table:
-    """Anniversaries (birthdays) falling on a day of ``window``. ``rows``: ``customer_id``,
-    ``object_id``, ``month``, ``day``, ``note``. A 29 February birthday falls on
-    28 February in a common year."""
-    pairs: dict[tuple[int, int], dt.date] = {}
-    for day in window:
-        pairs[(day.month, day.day)] = day
-        if day.month == 2 and day.day == 28 and not is_leap_year(day.year):
-            pairs[(2, 29)] = day
+def annual_occasions(rows: ibis.Table, pairs: Mapping[tuple[int, int], dt.date]) -> ibis.Table:
+    """Anniversaries (birthdays): the rows whose (month, day) is in ``pairs``, on the date
+    ``pairs`` gives it (``core.calendar.anniversaries`` of the window). ``rows``:
+    ``customer_id``, ``object_id``, ``month``, ``day``, ``note``."""
     if not pairs:
         return _occasion(
             rows.filter(ibis.literal(False)), subject=ibis.literal(""), event_on=ibis.null("date")
@@ -69,9 +64,9 @@ def annual_occasions(rows: ibis.Table, window: Sequence[dt.date]) -> ibis.Table:
     month, day_of = rows.month.cast("int64"), rows.day.cast("int64")
     matched = rows.filter(ibis.or_(*((month == m) & (day_of == d) for (m, d) in pairs)))
     m2, d2 = matched.month.cast("int64"), matched.day.cast("int64")
-    event_on = ibis.cases(
-        *(((m2 == m) & (d2 == d), ibis.literal(on)) for (m, d), on in pairs.items()),
-        else_=ibis.null("date"),
+    event_on = choose(
+        (((m2 == m) & (d2 == d), ibis.literal(on)) for (m, d), on in pairs.items()),
+        ibis.null("date"),
     )
     return _occasion(
         matched,
@@ -186,12 +181,12 @@ def not_contacted(customers: ibis.Table, day: dt.date, intervals: Mapping[str, i
             subject=ibis.literal(""),
             event_on=ibis.null("date"),
         )
-    latest_allowed = ibis.cases(
-        *(
+    latest_allowed = choose(
+        (
             (customers.tier == code, ibis.literal(day - dt.timedelta(days=days)))
             for code, days in intervals.items()
         ),
-        else_=ibis.null("date"),
+        ibis.null("date"),
     )
     since = customers.last_contacted_on.fill_null(customers.created_at.cast("date"))
     late = customers.mutate(latest_allowed=latest_allowed, since=since).filter(
@@ -247,13 +242,9 @@ def tasks_for(
             prior,
             (joined.customer_id == prior.prior_customer) & (joined.subject == prior.prior_subject),
         )
-    tier_role = (
-        ibis.cases(
-            *((fresh.current_tier == code, role) for code, role in tier_roles.items()),
-            else_=ibis.literal(fallback_role),
-        )
-        if tier_roles
-        else ibis.literal(fallback_role)  # no tier scheme in force
+    tier_role = choose(
+        ((fresh.current_tier == code, role) for code, role in tier_roles.items()),
+        ibis.literal(fallback_role),
     )
     if assignee == responsible:
         assignee_id = fresh.manager_id

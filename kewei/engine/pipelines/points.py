@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import ibis
 
+from kewei.engine.pipelines.common import choose
+
 POINTS_SCALE = 10_000  # rule points are given × 10⁴
 MULTIPLIER_SCALE = 100  # tier multipliers are given × 100
 FEN_PER_WAN = 1_000_000  # 10,000 元 in 分
@@ -55,10 +57,7 @@ def _idiv(numerator: ibis.Value, denominator: int) -> ibis.Value:
 def _rule_of(value: ibis.Value, rules: Sequence[RuleSpec], key: str) -> ibis.Value:
     """The id of the rule whose ``key`` (category or event kind) is ``value``; null for
     none."""
-    cases = [(value == getattr(rule, key), rule.id) for rule in rules]
-    if not cases:
-        return ibis.null("int64")
-    return ibis.cases(*cases, else_=ibis.null("int64"))
+    return choose(((value == getattr(rule, key), rule.id) for rule in rules), ibis.null("int64"))
 
 
 def _excluded(rule_id: ibis.Value, column: ibis.Value, rules: Sequence[RuleSpec], field: str):
@@ -186,12 +185,10 @@ def day_points(
         member_id=customers.id, tier=customers.tier
     )
     scored = amounts.mutate(base=base).join(members, amounts.customer_id == members.member_id)
-    tier_multiplier = ibis.literal(MULTIPLIER_SCALE, "int64")
-    if multipliers:
-        tier_multiplier = ibis.cases(
-            *((scored.tier == tier, value) for tier, value in multipliers.items()),
-            else_=ibis.literal(MULTIPLIER_SCALE, "int64"),
-        )
+    tier_multiplier = choose(
+        ((scored.tier == tier, value) for tier, value in multipliers.items()),
+        ibis.literal(MULTIPLIER_SCALE, "int64"),
+    )
     multiplied = scored.rule_id.isin([r.id for r in rules if r.kind != "event"])
     multiplier = ibis.ifelse(multiplied, tier_multiplier, ibis.literal(MULTIPLIER_SCALE, "int64"))
     points = scored.select(
