@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, Q
 
 from kewei.customers.models import Customer, Referral
 from kewei.organisation.models import Staff
-from kewei.products.models import BusinessEvent
-from kewei.referrals.services import EVENT_PREFIX
-
-
-def _rewarded():
-    return Exists(
-        BusinessEvent.objects.unrestricted().filter(
-            event_id=Concat(Value(EVENT_PREFIX), OuterRef("pk"), output_field=CharField())
-        )
-    )
+from kewei.referrals.services import rewarded
 
 
 def referrals_made(customer: Customer):
     return (
         Referral.objects.filter(referrer_customer=customer)
         .select_related("customer")
-        .annotate(rewarded=_rewarded())
+        .annotate(rewarded=rewarded())
         .order_by("-referred_on")
     )
 
@@ -35,7 +25,7 @@ def best_referrers(*, start: dt.date, end: dt.date, limit: int = 50):
     user's scope), with how many of those met the reward condition: the list the
     managers thank."""
     referrals = Referral.objects.filter(referred_on__gte=start, referred_on__lte=end).annotate(
-        rewarded=_rewarded()
+        rewarded=rewarded()
     )
     customers = (
         referrals.filter(referrer_customer__isnull=False)

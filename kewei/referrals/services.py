@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+import ibis
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Concat
@@ -14,6 +15,7 @@ from django.utils import timezone
 from kewei.audit.services import audit_record
 from kewei.customers.models import CustomerStatus, Referral
 from kewei.engine import runner
+from kewei.engine.schemas import table as ibis_table
 from kewei.products.models import BusinessEvent, EventKind
 from kewei.products.selectors import assets_of_window
 from kewei.referrals.models import RewardCondition
@@ -21,19 +23,21 @@ from kewei.referrals.models import RewardCondition
 EVENT_PREFIX = "KW-REF-"
 
 
-def event_id(referral_id: int) -> str:
-    return f"{EVENT_PREFIX}{referral_id}"
+def rewarded() -> Exists:
+    """For a referral queryset: whether its reward event exists."""
+    return Exists(
+        BusinessEvent.objects.unrestricted().filter(
+            event_id=Concat(Value(EVENT_PREFIX), OuterRef("pk"), output_field=CharField())
+        )
+    )
 
 
 def pending_referrals():
     """Referrals by a customer not yet rewarded, of an active referred customer."""
-    rewarded = BusinessEvent.objects.unrestricted().filter(
-        event_id=Concat(Value(EVENT_PREFIX), OuterRef("pk"), output_field=CharField())
-    )
     return (
         Referral.objects.unrestricted()
         .filter(referrer_customer__isnull=False, customer__status=CustomerStatus.ACTIVE)
-        .exclude(Exists(rewarded))
+        .exclude(rewarded())
     )
 
 
@@ -49,47 +53,41 @@ def referrals_reward(*, day: dt.date) -> RewardResult:
     """Reward the referrers whose referred customers met the condition by ``day``: an
     event ``referral_reward`` for the referrer on ``day`` (id ``KW-REF-<referral>``),
     which the day's points accrual turns into the event rule's points. A referral is
-    rewarded once; the check is one query over the pending referrals."""
+    rewarded once; the check and the events are one INSERT ... SELECT."""
     condition = RewardCondition.current()
     start = day - dt.timedelta(days=condition.hold_days - 1)
     pending = list(
-        pending_referrals()
-        .filter(referred_on__lte=start)
-        .values_list("pk", "customer_id", "referrer_customer_id")
+        pending_referrals().filter(referred_on__lte=start).values_list("pk", "customer_id")
     )
     if not pending:
         return RewardResult(day=day, checked=0, rewarded=0)
     assets = assets_of_window(
         start,
         day + dt.timedelta(days=1),
-        customer_ids=sorted({customer_id for _pk, customer_id, _referrer in pending}),
+        customer_ids=sorted({customer_id for _pk, customer_id in pending}),
     )
-    threshold = int(Decimal(condition.min_aum) * 100)
-    qualified = {
-        customer_id
-        for customer_id, average in runner.fetch_all(
-            assets.filter(assets.aum_average >= threshold).select("customer_id", "aum_average")
-        )
-    }
-    rows = [
-        BusinessEvent(
-            event_id=event_id(pk),
-            kind=EventKind.REFERRAL_REWARD,
-            customer_id=referrer,
-            occurred_on=day,
-            feed_day=day,
-        )
-        for pk, customer_id, referrer in pending
-        if customer_id in qualified
-    ]
-    BusinessEvent.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
+    held = assets.filter(assets.aum_average >= int(Decimal(condition.min_aum) * 100))
+    referrals = ibis_table(Referral)
+    referrals = referrals.filter(referrals.id.isin([pk for pk, _customer in pending]))
+    met = referrals.join(held, referrals.customer_id == held.customer_id)
+    rewarded_count = runner.insert_into(
+        BusinessEvent._meta.db_table,
+        ["event_id", "kind", "customer_id", "occurred_on", "feed_day"],
+        met.select(
+            event_id=ibis.literal(EVENT_PREFIX) + met.id.cast("string"),
+            kind=ibis.literal(EventKind.REFERRAL_REWARD),
+            customer_id=met.referrer_customer_id,
+            occurred_on=ibis.literal(day),
+            feed_day=ibis.literal(day),
+        ),
+    )
+    if rewarded_count:
         audit_record(
             actor=None,
             action="referrals.reward",
-            after={"day": day.isoformat(), "rewarded": len(rows)},
+            after={"day": day.isoformat(), "rewarded": rewarded_count},
         )
-    return RewardResult(day=day, checked=len(pending), rewarded=len(rows))
+    return RewardResult(day=day, checked=len(pending), rewarded=rewarded_count)
 
 
 @transaction.atomic
