@@ -319,30 +319,17 @@ def plan_start(
     return run
 
 
-def _route(customer: Customer) -> tuple[int | None, str]:
-    """(assignee, role) of a task for ``customer`` made outside the nightly run: the
-    same routing as ``pipeline.tasks_for``."""
-    if customer.responsible_manager_id:
-        return customer.responsible_manager_id, ""
-    routing = _routing()
-    return None, routing["tier_roles"].get(customer.tier, routing["fallback_role"])
-
-
 @transaction.atomic
-def task_for_reply(*, customer: Customer, text: str, on: dt.date) -> Task:
+def task_for_reply(*, customer: Customer, text: str, on: dt.date) -> int:
     """A customer's reply to a message reaches whoever looks after them as a task."""
-    assignee_id, role = _route(customer)
-    return Task.objects.create(
-        customer=customer,
+    return tasks_routed(
+        customer_ids=[customer.pk],
         reason=TaskReason.REPLY,
         title=_("客户回复短信"),
-        note=text[:200],
-        event_on=on,
+        subject="",
+        on=on,
         due_on=working_day_on_or_after(on),
-        assignee_id=assignee_id,
-        role=role,
-        department_id=customer.department_id,
-        created_on=on,
+        note=text[:200],
     )
 
 
@@ -371,22 +358,29 @@ def task_for_complaint(
     )
 
 
-def tasks_after_event(
-    *, customer_ids: list[int], title: str, subject: str, on: dt.date, due_days: int
+def tasks_routed(
+    *,
+    customer_ids: list[int],
+    reason: str,
+    title: str,
+    subject: str,
+    on: dt.date,
+    due_on: dt.date,
+    note: str = "",
 ) -> int:
-    """A follow-up task for each customer who came to an event, for their responsible
-    staff (routed as the nightly tasks are), in one statement."""
+    """A task for each of ``customer_ids`` outside the nightly rules (a reply, an
+    event's follow-up), routed as the nightly tasks are, in one statement."""
     if not customer_ids:
         return 0
     customers = ibis_table(Customer)
-    came = customers.filter(customers.id.isin(list(customer_ids)))
-    occasions = came.select(
-        customer_id=came.id,
+    chosen = customers.filter(customers.id.isin(list(customer_ids)))
+    occasions = chosen.select(
+        customer_id=chosen.id,
         subject=ibis.literal(subject),
         event_on=ibis.literal(on),
         amount=ibis.null("int64"),
         product_id=ibis.null("int64"),
-        note=ibis.literal(""),
+        note=ibis.literal(note),
         tier_key=ibis.null("string"),
         category=ibis.null("string"),
     )
@@ -400,17 +394,30 @@ def tasks_after_event(
         assignee=RESPONSIBLE,
         **_routing(),
     )
-    first = max(on, timezone.localdate())
     return runner.insert_into(
         Task._meta.db_table,
         [*TASK_COLUMNS, "reason", "title", "due_on", "status", "created_on"],
         rows.mutate(
-            reason=ibis.literal(TaskReason.EVENT),
+            reason=ibis.literal(reason),
             title=ibis.literal(title),
-            due_on=ibis.literal(due_date(on, due_days, first)),
+            due_on=ibis.literal(due_on),
             status=ibis.literal(TaskStatus.OPEN),
-            created_on=ibis.literal(first),
+            created_on=ibis.literal(max(on, timezone.localdate())),
         ),
+    )
+
+
+def tasks_after_event(
+    *, customer_ids: list[int], title: str, subject: str, on: dt.date, due_days: int
+) -> int:
+    """A follow-up task for each customer who came to an event."""
+    return tasks_routed(
+        customer_ids=customer_ids,
+        reason=TaskReason.EVENT,
+        title=title,
+        subject=subject,
+        on=on,
+        due_on=due_date(on, due_days, max(on, timezone.localdate())),
     )
 
 
