@@ -319,13 +319,13 @@ def complaints_escalate(*, now: dt.datetime | None = None) -> dict[int, int]:
     nothing more."""
     now = now or timezone.now()
     late = Complaint.objects.unrestricted().filter(_late(now)).select_related("department", "owner")
-    hours = dict(DeadlinePolicy.objects.values_list("severity", "second_escalation_hours"))
+    still_late = Q()
+    for severity, hours in DeadlinePolicy.objects.values_list(
+        "severity", "second_escalation_hours"
+    ):
+        still_late |= Q(severity=severity, escalated_at__lt=now - dt.timedelta(hours=hours))
     first = list(late.filter(escalation_level=0))
-    second = [
-        c
-        for c in late.filter(escalation_level=1)
-        if c.escalated_at + dt.timedelta(hours=hours.get(c.severity, 24)) < now
-    ]
+    second = list(late.filter(still_late, escalation_level=1)) if still_late else []
     counts = {1: 0, 2: 0}
     for level, complaints in ((1, first), (2, second)):
         targets: dict[tuple[int, int | None], Staff | None] = {}
