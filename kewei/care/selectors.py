@@ -192,14 +192,14 @@ def team(user, week_start: dt.date, today: dt.date) -> tuple[list[dt.date], list
         .annotate(n=Count("pk"))
         .values_list("assignee_id", "n")
     )
+    contacts_of: dict[int, int] = {}
+    for (staff_id, _day), day_tally in counts.items():
+        total = day_tally.meetings + day_tally.calls + day_tally.others
+        contacts_of[staff_id] = contacts_of.get(staff_id, 0) + total
     rows = []
     for manager in managers:
         week = [counts.get((manager.pk, day)) for day in days]
-        contacts = sum(
-            t.meetings + t.calls + t.others
-            for (staff_id, day), t in counts.items()
-            if staff_id == manager.pk
-        )
+        contacts = contacts_of.get(manager.pk, 0)
         rows.append(
             TeamRow(
                 staff=manager,
