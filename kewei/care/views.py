@@ -29,7 +29,7 @@ from kewei.care.forms import (
 )
 from kewei.care.models import ActionPlan, CareRule, Contact, Task, TaskStatus, Trigger
 from kewei.care.suggestions import suggestion_for
-from kewei.core.form_views import add_errors, form_page
+from kewei.core.form_views import act, add_errors, form_page
 from kewei.customers.models import Customer
 from kewei.tiers.selectors import tier_names
 
@@ -142,16 +142,14 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_start(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = PlanStartForm(request.POST)
-    if form.is_valid():
-        try:
-            services.plan_start(
-                actor=request.user, customer=customer, plan=form.cleaned_data["plan"]
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("行动计划已启动，各步骤已生成任务。"))
-    return redirect(customer.get_absolute_url())
+    if not form.is_valid():
+        return redirect(customer.get_absolute_url())
+
+    def start() -> str:
+        services.plan_start(actor=request.user, customer=customer, plan=form.cleaned_data["plan"])
+        return _("行动计划已启动，各步骤已生成任务。")
+
+    return act(request, customer.get_absolute_url(), start)
 
 
 @permission_required("care.review_contacts", raise_exception=True)

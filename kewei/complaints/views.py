@@ -22,7 +22,7 @@ from kewei.complaints.forms import (
     StatsForm,
 )
 from kewei.complaints.models import Action, Complaint, DeadlinePolicy, RoutingRule, Status
-from kewei.core.form_views import add_errors, form_page
+from kewei.core.form_views import act, add_errors, form_page
 from kewei.customers.models import Customer
 from kewei.organisation.models import Staff
 
@@ -126,25 +126,14 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_act(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(Complaint, pk=pk)
     form = ActionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.complaint_act(
-                actor=request.user,
-                complaint=complaint,
-                action=data["action"],
-                told_customer=data["told_customer"],
-                note=data["note"],
-                resolution=data["resolution"],
-                refusal=data["refusal"],
-                satisfaction=data["satisfaction"],
-            )
-        except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
-        else:
-            messages.success(request, _("已保存。"))
-    return redirect(complaint)
+    if not form.is_valid():
+        return redirect(complaint)
+
+    def step() -> str:
+        services.complaint_act(actor=request.user, complaint=complaint, **form.cleaned_data)
+        return _("已保存。")
+
+    return act(request, complaint, step)
 
 
 @require_POST
@@ -152,21 +141,15 @@ def complaint_act(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(Complaint, pk=pk)
     form = ReassignForm(request.POST, owners=Staff.objects.filter(is_active=True))
-    if form.is_valid():
-        try:
-            services.complaint_reassign(
-                actor=request.user,
-                complaint=complaint,
-                owner=form.cleaned_data["owner"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("已转派。"))
-    else:
+    if not form.is_valid():
         messages.error(request, _("请选择新处理人并说明原因。"))
-    return redirect(complaint)
+        return redirect(complaint)
+
+    def reassign() -> str:
+        services.complaint_reassign(actor=request.user, complaint=complaint, **form.cleaned_data)
+        return _("已转派。")
+
+    return act(request, complaint, reassign)
 
 
 @permission_required("complaints.change_deadlinepolicy", raise_exception=True)

@@ -45,3 +45,17 @@ def form_page(
             messages.success(request, message(result) if callable(message) else message)
             return redirect(done(result))
     return render(request, template, {"form": form, "title": title, "cancel_url": cancel_url})
+
+
+def act(request: HttpRequest, target, work: Callable[[], str]) -> HttpResponse:
+    """The one shape of a button that calls a service: ``work()`` calls it and returns
+    the success message; a refusal becomes error messages. Either way, back to
+    ``target``."""
+    try:
+        text = work()
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, text)
+    return redirect(target)

@@ -12,24 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kewei.core.form_views import form_page
+from kewei.core.form_views import act, form_page
 from kewei.customers.models import Customer
 from kewei.events import selectors, services
 from kewei.events.forms import EventForm, FromSearchForm, HoldForm, InviteForm, ReplyForm
 from kewei.events.models import ClientEvent, EventStatus, Guest
 from kewei.tiers.selectors import tier_names
-
-
-def _done(request: HttpRequest, event: ClientEvent, work) -> HttpResponse:
-    """Run a service; its refusal becomes a message on the event page."""
-    try:
-        text = work()
-    except ValidationError as error:
-        for problem in error.messages:
-            messages.error(request, problem)
-    else:
-        messages.success(request, text)
-    return redirect(event)
 
 
 @permission_required("events.view_clientevent", raise_exception=True)
@@ -97,7 +85,7 @@ def guests_from_search(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择客户查询。"))
         return redirect(event)
-    return _done(
+    return act(
         request,
         event,
         lambda: (
@@ -120,7 +108,7 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     if customer is None:
         messages.error(request, _("客户号不存在或不在您的权限范围内。"))
         return redirect(event)
-    return _done(
+    return act(
         request,
         event,
         lambda: (
@@ -134,7 +122,7 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("events.change_clientevent", raise_exception=True)
 def guest_remove(request: HttpRequest, pk: int) -> HttpResponse:
     guest = get_object_or_404(Guest.objects.select_related("event"), pk=pk)
-    return _done(
+    return act(
         request,
         guest.event,
         lambda: services.guest_remove(actor=request.user, guest=guest) or _("已移除。"),
@@ -149,7 +137,7 @@ def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择邀请模板。"))
         return redirect(event)
-    return _done(
+    return act(
         request,
         event,
         lambda: (
@@ -171,7 +159,7 @@ def guest_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("回复只能是接受或婉拒。"))
         return redirect(guest.event)
-    return _done(
+    return act(
         request,
         guest.event,
         lambda: (
@@ -192,7 +180,7 @@ def event_hold(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写实际费用。"))
         return redirect(event)
     attended = [int(pk) for pk in request.POST.getlist("attended") if pk.isdigit()]
-    return _done(
+    return act(
         request,
         event,
         lambda: (

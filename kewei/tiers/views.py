@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kewei.core.form_views import add_errors, form_page
+from kewei.core.form_views import act, add_errors, form_page
 from kewei.customers.models import customer_department_paths
 from kewei.customers.services import balanced_plan, customers_assign
 from kewei.tiers import selectors, services
@@ -137,13 +137,12 @@ def tier_create(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("tiers.change_tier", raise_exception=True)
 def tier_delete(request: HttpRequest, pk: int) -> HttpResponse:
     tier = get_object_or_404(Tier, pk=pk)
-    try:
+
+    def remove() -> str:
         services.tier_remove(actor=request.user, tier=tier)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("等级已删除：%(tier)s") % {"tier": tier.name})
-    return redirect("tiers:scheme_list")
+        return _("等级已删除：%(tier)s") % {"tier": tier.name}
+
+    return act(request, "tiers:scheme_list", remove)
 
 
 @permission_required("customers.assign_customer", raise_exception=True)
