@@ -25,6 +25,7 @@ from kewei.complaints.models import (
 from kewei.core.calendar import add_working_days
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.roles import Role
+from kewei.organisation.selectors import staff_of_role_near
 
 OPEN = (Status.RECEIVED, Status.IN_PROGRESS)
 
@@ -44,29 +45,14 @@ def deadlines(severity: str, received_at: dt.datetime) -> tuple[dt.datetime, dt.
     return response_due, resolution_due
 
 
-def _staff_of_role(role: str, department: Department) -> list[Staff]:
-    """Active staff of ``role`` in the department, else in the nearest department above
-    it that has some."""
-    codes = [code for code in department.path.strip("/").split("/")][::-1]
-    for code in codes:
-        found = list(
-            Staff.objects.unrestricted()
-            .filter(department__code=code, is_active=True, groups__name=role)
-            .order_by("pk")
-        )
-        if found:
-            return found
-    return []
-
-
 def owner_for(category: str, department: Department) -> Staff | None:
     """The owner of a new complaint: the category's role in the outlet (or above), the
     one with the fewest open complaints."""
     rule = RoutingRule.objects.filter(category=category).first()
     role = rule.role if rule else Role.CM_SUPERVISOR
-    candidates = _staff_of_role(role, department)
+    candidates = staff_of_role_near(role, department)
     if not candidates:
-        candidates = _staff_of_role(Role.OUTLET_HEAD, department)
+        candidates = staff_of_role_near(Role.OUTLET_HEAD, department)
     if not candidates:
         return None
     load = dict(
@@ -301,7 +287,9 @@ def _escalation_target(complaint: Complaint, level: int) -> Staff | None:
     held = complaint.owner.role_codes if complaint.owner_id else set()
     chain = [role for role in ESCALATION_CHAIN if role not in held] or [Role.OUTLET_HEAD]
     role = chain[min(level, len(chain)) - 1]
-    staff = [s for s in _staff_of_role(role, complaint.department) if s.pk != complaint.owner_id]
+    staff = [
+        s for s in staff_of_role_near(role, complaint.department) if s.pk != complaint.owner_id
+    ]
     return staff[0] if staff else None
 
 

@@ -70,3 +70,19 @@ def staff_list(
     if not include_inactive:
         staff = staff.filter(is_active=True)
     return staff
+
+
+def staff_of_role_near(role: str, department: Department) -> list[Staff]:
+    """Active staff of ``role`` in ``department``, else in the nearest department above
+    it that has some (one query over the department's ancestors)."""
+    ancestors = department.path.strip("/").split("/")
+    found = list(
+        Staff.objects.unrestricted()
+        .filter(department__code__in=ancestors, is_active=True, groups__name=role)
+        .select_related("department")
+        .order_by("pk")
+    )
+    if not found:
+        return []
+    nearest = max(len(staff.department.path) for staff in found)
+    return [staff for staff in found if len(staff.department.path) == nearest]
