@@ -71,6 +71,17 @@ def scheme_in_force(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("tiers:scheme_list")
 
 
+def _tier_values(data: dict) -> dict:
+    """A tier form's values as the services take them (the bound entered in 万元)."""
+    return {
+        "name": data["name"],
+        "min_aum": data["min_aum_wan"] * 10000,
+        "responsible_role": data["responsible_role"],
+        "requires_manager": data["requires_manager"],
+        "contact_interval_days": data["contact_interval_days"],
+    }
+
+
 @permission_required("tiers.change_tier", raise_exception=True)
 def tier_update(request: HttpRequest, pk: int) -> HttpResponse:
     tier = get_object_or_404(Tier.objects.select_related("scheme"), pk=pk)
@@ -83,15 +94,7 @@ def tier_update(request: HttpRequest, pk: int) -> HttpResponse:
     }
 
     def save(data):
-        return services.tier_update(
-            actor=request.user,
-            tier=tier,
-            name=data["name"],
-            min_aum=data["min_aum_wan"] * 10000,
-            responsible_role=data["responsible_role"],
-            requires_manager=data["requires_manager"],
-            contact_interval_days=data["contact_interval_days"],
-        )
+        return services.tier_update(actor=request.user, tier=tier, **_tier_values(data))
 
     return form_page(
         request,
@@ -112,14 +115,7 @@ def tier_create(request: HttpRequest, pk: int) -> HttpResponse:
         return services.tier_add(
             actor=request.user,
             scheme=scheme,
-            data=services.TierData(
-                code=data["code"],
-                name=data["name"],
-                min_aum=data["min_aum_wan"] * 10000,
-                responsible_role=data["responsible_role"],
-                requires_manager=data["requires_manager"],
-                contact_interval_days=data["contact_interval_days"],
-            ),
+            data=services.TierData(code=data["code"], **_tier_values(data)),
         )
 
     return form_page(
