@@ -11,7 +11,11 @@ from typing import Any
 from django.db import models
 
 from kewei.audit.models import AuditEvent
-from kewei.core.request_context import current_client_ip, current_request_id
+from kewei.core.request_context import (
+    current_api_client,
+    current_client_ip,
+    current_request_id,
+)
 
 SYSTEM_ACTOR = "系统"
 
@@ -76,6 +80,10 @@ def audit_record(
     else:
         actor_id = None
         label = actor_label or SYSTEM_ACTOR
+    via = current_api_client()
+    if via:
+        # A write through the integration API names the token that made it.
+        label = f"{label} · {via}"
     event = AuditEvent(
         actor_id=actor_id,
         actor_label=label[:120],

@@ -14,3 +14,12 @@ def current_request_id() -> str:
 
 def current_client_ip() -> str | None:
     return client_ip_var.get()
+
+
+# Set while the integration API handles a request: which token (or "API" for a staff
+# session) made the call, so that every audit row of the request names it.
+api_client_var: ContextVar[str | None] = ContextVar("kewei_api_client", default=None)
+
+
+def current_api_client() -> str | None:
+    return api_client_var.get()
