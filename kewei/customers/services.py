@@ -677,6 +677,24 @@ def customer_reveal(*, actor, customer: Customer, field: str, reason: str) -> st
     return getattr(customer, field)
 
 
+@transaction.atomic
+def customers_reveal(*, actor, customers: Iterable[Customer], reason: str) -> None:
+    """Audit showing every personal field of ``customers`` in full (the API's reveal,
+    one audit row per customer, with the reason)."""
+    if not actor.has_perm("customers.reveal_customer"):
+        raise PermissionDenied(_("您没有查看完整个人信息的权限。"))
+    if len(reason.strip()) < 2:
+        raise CustomerError({"reason": _("请填写查看原因。")}, code="reason_required")
+    for customer in customers:
+        audit_record(
+            actor=actor,
+            action="customers.customer.reveal",
+            subject=customer,
+            after={"field": sorted(REVEALABLE)},
+            note=reason.strip(),
+        )
+
+
 # Apps that attach data to customers register how to move it when two records merge.
 MergeHandler = Callable[[Customer, Customer], int]
 _merge_handlers: list[tuple[str, MergeHandler]] = []

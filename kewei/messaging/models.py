@@ -65,6 +65,7 @@ class MessageTemplate(models.Model):
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("待发送")
     SENT = "sent", _("已发送")
+    DELIVERED = "delivered", _("已送达")
     FAILED = "failed", _("发送失败")
     REPLIED = "replied", _("客户已回复")
 
@@ -140,6 +141,9 @@ class Message(CustomerPart):
         permissions = [
             ("send_message", _("发送短信/邮件")),
             ("send_batch", _("批量发送")),
+            # The bank's SMS platform: collects the outbox (with the addresses), reports
+            # delivery and replies. No staff role has it; its service account does.
+            ("relay_messages", _("短信平台对接")),
         ]
 
     def __str__(self) -> str:

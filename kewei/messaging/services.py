@@ -458,6 +458,36 @@ def outbox_collect(*, channel: str = "sms", limit: int = 10000, actor=None) -> l
 
 
 @transaction.atomic
+def delivery_report(
+    *, message: Message, delivered: bool, detail: str = "", reference: str = "", actor=None
+) -> Message:
+    """The platform's delivery report for a message it sent: delivered, or failed with
+    the reason. A report for a message already reported changes nothing."""
+    if message.status not in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED):
+        raise MessageError(_("该消息尚未发出，不能回执。"), code="not_sent")
+    status = MessageStatus.DELIVERED if delivered else MessageStatus.FAILED
+    changes = {"status": status}
+    if not delivered:
+        changes["error"] = (detail.strip() or _("短信平台报告发送失败"))[:200]
+    if reference:
+        changes["gateway_reference"] = reference[:64]
+    updated = (
+        Message.objects.unrestricted()
+        .filter(pk=message.pk, status=MessageStatus.SENT)
+        .update(**changes)
+    )
+    if updated:
+        audit_record(
+            actor=actor,
+            action="messaging.delivery",
+            subject=message.customer,
+            after={"message": message.pk, "status": status},
+        )
+    message.refresh_from_db()
+    return message
+
+
+@transaction.atomic
 def reply_receive(*, mobile: str, body: str, received_at: dt.datetime | None = None) -> list:
     """A reply from a mobile. 回复TD withdraws SMS consent (of every customer with that
     mobile); any other reply becomes a task for the customer's responsible staff."""
@@ -475,7 +505,11 @@ def reply_receive(*, mobile: str, body: str, received_at: dt.datetime | None = N
     for customer in customers:
         last = (
             Message.objects.unrestricted()
-            .filter(customer=customer, channel="sms", status=MessageStatus.SENT)
+            .filter(
+                customer=customer,
+                channel="sms",
+                status__in=(MessageStatus.SENT, MessageStatus.DELIVERED),
+            )
             .order_by("-sent_at")
             .first()
         )

@@ -451,6 +451,30 @@ class FeedDay(models.Model):
         return str(self.day)
 
 
+class TransactionBatch(models.Model):
+    """A batch of the day's transactions pushed by the core system through the API
+    (``POST /api/v1/transactions/batches/``), checked and merged like the daily feed's
+    transactions file. Pushing the same batch id again answers with this record."""
+
+    batch_id = models.CharField(_("批次号"), max_length=64, unique=True)
+    day = models.DateField(_("数据日期"))
+    content_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
+    pushed_by = models.CharField(_("推送方"), max_length=120)
+    loaded = models.PositiveIntegerField(_("装载行数"), default=0)
+    rejected = models.PositiveIntegerField(_("拒绝行数"), default=0)
+    # [{"row": n, "column": ..., "reason": ...}], n counting the batch's rows from 1.
+    rejects = models.JSONField(_("拒绝记录"), default=list)
+
+    class Meta:
+        verbose_name = _("流水推送批次")
+        verbose_name_plural = _("流水推送批次")
+        permissions = [("push_transactions", _("推送当日流水"))]
+
+    def __str__(self) -> str:
+        return self.batch_id
+
+
 class FeedReject(models.Model):
     """A row of a daily feed file that was not loaded, and why (the latest load's)."""
 

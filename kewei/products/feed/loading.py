@@ -137,15 +137,7 @@ def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
     # lock, loads the customers file and hands over the holdings as they stand.
     with ThreadPoolExecutor(max_workers=1) as pool, transaction.atomic():
         checking = pool.submit(_check_files, tables, day, translation.get_language())
-        quote = connection.ops.quote_name
-        staging = [quote(model._meta.db_table) for model in STAGING]
-        if connection.vendor == "postgresql":
-            # One load at a time: the staging tables are shared.
-            _run("SELECT pg_advisory_xact_lock(20261125)")
-            _run("TRUNCATE " + ", ".join(staging))
-        else:
-            for table in staging:
-                _run(f"DELETE FROM {table}")
+        _claim_staging(STAGING)
         _load_customers(directory, manifest.rows[spec.CUSTOMERS], actor, result)
         next_day = (
             FeedDay.objects.filter(day__gt=day)
@@ -171,6 +163,40 @@ def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
             },
         )
     result.rejects.sort(key=lambda r: (spec.FILES.index(r.file), r.row))
+    return result
+
+
+def wait_for_loads() -> None:
+    """Inside a transaction: wait until no other load runs, and keep others waiting
+    until this transaction ends (on SQLite the write lock already does this)."""
+    if connection.vendor == "postgresql":
+        _run("SELECT pg_advisory_xact_lock(20261125)")
+
+
+def _claim_staging(models) -> None:
+    """Wait for any other load to finish (the staging tables are shared), then empty
+    ``models``' staging tables. Inside the load's transaction."""
+    staging = [connection.ops.quote_name(model._meta.db_table) for model in models]
+    wait_for_loads()
+    if connection.vendor == "postgresql":
+        _run("TRUNCATE " + ", ".join(staging))
+    else:
+        for table in staging:
+            _run(f"DELETE FROM {table}")
+
+
+def load_transactions(day: dt.date, table: pa.Table) -> DayResult:
+    """Load a batch of ``day``'s transactions that arrives apart from the day's files
+    (pushed through the API): the same checks, rejects and merge as the transactions
+    file, so the day's feed later adds only what the batches did not. ``table`` has
+    the file's columns as text; rows are numbered from 2, as in a file with a header.
+    Call inside the caller's transaction."""
+    result = DayResult(day=day)
+    result.files[spec.TRANSACTIONS] = FileCounts()
+    _claim_staging([StagedTransaction])
+    checked = check(spec.TRANSACTIONS, table, day)
+    _load_transactions(day, checked, result, _CURRENT_HOLDINGS.empty_table())
+    result.rejects.sort(key=lambda r: r.row)
     return result
 
 
