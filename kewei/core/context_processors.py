@@ -54,6 +54,7 @@ NAVIGATION = [
             ("organisation:department_list", _("机构管理"), "organisation.view_department"),
             ("organisation:staff_list", _("用户管理"), "organisation.view_staff"),
             ("audit:event_list", _("审计日志"), "audit.view_auditevent"),
+            ("api_access:access_list", _("接口接入"), "api.manage_api_access"),
             ("jobs:job_list", _("后台任务"), None),
         ],
     ),

@@ -173,6 +173,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "organisation.change_staff",
         # The daily feed's log (counts and reject reasons; no customer data).
         "products.view_feedday",
+        # The systems that call the integration API and their tokens.
+        "api.manage_api_access",
     ],
     Role.AUDITOR: ["audit.view_auditevent"],
 }

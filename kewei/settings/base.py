@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "kewei.core",
     "kewei.organisation",
     "kewei.audit",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "kewei.referrals",
     "kewei.events",
     "kewei.jobs",
+    "kewei.api",
     "kewei.engine",
     "kewei.bench",
     "kewei.demo",
@@ -204,6 +208,50 @@ KEWEI_QUIET_HOURS = (
 KEWEI_MARKETING_MONTHLY_CAP = env.integer("KEWEI_MARKETING_MONTHLY_CAP", 4)
 # Manual points adjustments above this many points need the large-adjustment approval.
 KEWEI_POINTS_LARGE_ADJUSTMENT = env.integer("KEWEI_POINTS_LARGE_ADJUSTMENT", 10_000)
+
+# The demo's API tokens (``make demo`` writes them here; a token is shown only once).
+KEWEI_DEMO_TOKENS_FILE = VAR_DIR / "demo-api-tokens.txt"
+
+# The integration API (/api/v1/): Django REST framework with an OpenAPI description
+# (drf-spectacular) and its documentation page, both served locally (no CDN).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kewei.api.framework.TokenAuthentication",
+        "kewei.api.framework.StaffSession",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["kewei.api.framework.Allowed"],
+    "DEFAULT_THROTTLE_CLASSES": ["kewei.api.framework.TokenRate"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kewei.api.framework.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "客维接口 / Kewei API",
+    "DESCRIPTION": (
+        "客维的集成接口：核心系统、柜面终端、手机银行和短信平台。"
+        " / The integration API for the core system, counters, mobile banking and the "
+        "SMS platform. Systems send `Authorization: Bearer <token>`; staff use their "
+        "signed-in session. Errors: `{code, message, message_en, field, errors}`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["kewei.api.framework.Allowed"],
+    "SERVE_AUTHENTICATION": [
+        "kewei.api.framework.TokenAuthentication",
+        "kewei.api.framework.StaffSession",
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kewei.api.schema.add_error_responses",
+    ],
+}
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,7 @@ STORAGES = {
 # when the process that made it ends.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kewei-test-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+KEWEI_DEMO_TOKENS_FILE = MEDIA_ROOT / "demo-api-tokens.txt"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}

@@ -3,7 +3,7 @@
 Each app lists its views as :class:`AccessCase` rows in ``<app>/tests/access_cases.py``.
 The suite (``kewei/tests/test_access_control.py``) runs every case three ways:
 
-- anonymous: redirected to the login page, nothing written;
+- anonymous: redirected to the login page (an API endpoint: 401), nothing written;
 - a signed-in user who must not reach the object: 404 when it lies outside their data
   scope, 403 when they lack the permission, nothing written;
 - a user in scope: the page answers.
@@ -30,6 +30,9 @@ class AccessCase:
     method: str = "get"
     data: Callable[[SmallBank], dict] = field(default=lambda bank: {})
     allowed_status: int = 200
+    # Pages send anonymous visitors to sign in (302); the API answers 401.
+    anonymous_status: int = 302
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
