@@ -1,7 +1,9 @@
 import datetime as dt
 from io import StringIO
 
+from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from kewei.core.money import yuan
@@ -57,6 +59,10 @@ def _wipe():
     FeedDay.objects.all().delete()
     CustomerAssignment.objects.all().delete()
     Customer.objects.all().delete()
+    from kewei.api.models import ApiToken, ServiceAccount
+
+    ApiToken.objects.all().delete()
+    ServiceAccount.objects.all().delete()
     Staff.groups.through.objects.all().delete()
     Staff.objects.all().delete()
 
@@ -86,6 +92,15 @@ def test_seed_builds_a_bank_with_every_role(db):
     kehujingli = Staff.objects.get(username="kehujingli")
     assert kehujingli.check_password("Kewei@2026")
     assert data_scope_for(kehujingli).customer_book
+    # the demo systems' tokens, written once, call the API
+    lines = dict(
+        line.split("\t") for line in settings.KEWEI_DEMO_TOKENS_FILE.read_text().splitlines()
+    )
+    assert set(lines) == {"core-banking", "mobile-app", "sms-platform"}
+    response = Client().get(
+        "/api/v1/gifts/", headers={"Authorization": f"Bearer {lines['mobile-app']}"}
+    )
+    assert response.status_code == 200
 
 
 def test_seed_is_idempotent_and_deterministic(db):
