@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -45,6 +45,28 @@ SORTS = {
 TEN_THOUSAND = Decimal(10000)
 
 
+@dataclass(frozen=True)
+class SearchFilter:
+    """A search filter that another app adds (the analytics' segment, say): a choice
+    among ``choices()`` applied by ``apply(customers, value)``."""
+
+    name: str
+    label: Any
+    choices: Callable[[], list[tuple[str, Any]]]
+    apply: Callable[[QuerySet, str], QuerySet]
+
+
+_extra_filters: dict[str, SearchFilter] = {}
+
+
+def register_search_filter(search_filter: SearchFilter) -> None:
+    _extra_filters[search_filter.name] = search_filter
+
+
+def extra_filters() -> list[SearchFilter]:
+    return list(_extra_filters.values())
+
+
 @dataclass
 class CustomerQuery:
     """The filters of the search engine. Every field is optional; they combine with AND.
@@ -72,6 +94,8 @@ class CustomerQuery:
     not_contacted_days: int | None = None  # no contact logged within this many days
     include_merged: bool = False
     sort: str = "-aum"
+    # Filters registered by other apps (register_search_filter): name → chosen value.
+    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CustomerQuery:
@@ -118,13 +142,21 @@ class CustomerQuery:
             not_contacted_days=number("not_contacted_days", int),
             include_merged=one("include_merged") == "1",
             sort=one("sort") if one("sort") in SORTS else "-aum",
+            extra={
+                f.name: one(f.name)
+                for f in _extra_filters.values()
+                if one(f.name) in {str(value) for value, _label in f.choices()}
+            },
         )
 
     def to_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if value in (None, "", [], False) or (item.name == "sort" and value == "-aum"):
+            if value in (None, "", [], False, {}) or (item.name == "sort" and value == "-aum"):
+                continue
+            if item.name == "extra":
+                params.update(value)
                 continue
             if isinstance(value, bool):
                 value = "1" if value else "0"
@@ -256,6 +288,8 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
         customers = customers.filter(product_categories__gte=query.categories_min)
     if query.categories_max is not None:
         customers = customers.filter(product_categories__lte=query.categories_max)
+    for name, value in query.extra.items():
+        customers = _extra_filters[name].apply(customers, value)
     if query.not_contacted_days is not None:
         since = timezone.localdate() - dt.timedelta(days=query.not_contacted_days)
         customers = customers.filter(

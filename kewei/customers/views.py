@@ -56,6 +56,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
             "save_form": forms.SavedSearchForm(),
             "months": [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)],
             "sorts": selectors.SORTS.keys(),
+            "extra_filters": [(f, query.extra.get(f.name, "")) for f in selectors.extra_filters()],
             "categories": apps.get_model("products", "Product")._meta.get_field("category").choices,
         },
     )
