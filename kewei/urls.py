@@ -24,6 +24,7 @@ urlpatterns = [
     path("events/", include("kewei.events.urls")),
     path("audit/", include("kewei.audit.urls")),
     path("jobs/", include("kewei.jobs.urls")),
+    path("analytics/", include("kewei.analytics.urls")),
     path("api/v1/", include("kewei.api.urls")),
     path("org/api-access/", include("kewei.api.page_urls")),
 ]

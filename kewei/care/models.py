@@ -113,6 +113,7 @@ class TaskReason(models.TextChoices):
     REPLY = "reply", _("客户回复")
     COMPLAINT = "complaint", _("客户投诉")
     EVENT = "event", _("客户活动")
+    CHURN_RISK = "churn_risk", _("流失预警")
     MANUAL = "manual", _("手工任务")
 
 

@@ -15,6 +15,8 @@ NAVIGATION = [
         pgettext_lazy("menu", "客户"),
         [
             ("customers:customer_search", _("客户管理"), "customers.view_customer"),
+            ("analytics:dashboard", _("客户分析"), "analytics.view_analytics"),
+            ("analytics:settings", _("分析设置"), "analytics.change_analyticssettings"),
             ("tiers:to_assign", _("待分配客户"), "customers.assign_customer"),
             ("tiers:potential_vip_list", _("潜在贵宾"), "tiers.view_potentialvip"),
             ("complaints:complaint_list", _("客户投诉"), "complaints.view_complaint"),

@@ -8,6 +8,7 @@ class DemoConfig(AppConfig):
 
     def ready(self) -> None:
         from kewei.demo import (  # noqa: F401  (seeders)
+            analytics,
             api,
             care,
             customers,

@@ -68,6 +68,8 @@ _MESSAGES = [
     "events.view_clientevent",
 ]
 # Supervisors review the log and the 5-20 plan, and comment on log entries.
+# The analytics dashboard, within each one's data scope.
+_ANALYTICS = ["analytics.view_analytics"]
 _CARE_REVIEW = [
     "events.add_clientevent",
     "events.change_clientevent",
@@ -105,6 +107,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "points.add_adjustment",
         "care.start_actionplan",
         *_MESSAGES,
+        *_ANALYTICS,
     ],
     Role.CM_SUPERVISOR: [
         *_ORG_VIEW,
@@ -118,6 +121,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         *_CARE_REVIEW,
         *_MESSAGES,
         "messaging.send_batch",
+        *_ANALYTICS,
     ],
     Role.OUTLET_HEAD: [
         *_ORG_VIEW,
@@ -129,6 +133,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "messaging.send_batch",
         "points.approve_adjustment",
         "tiers.view_tierscheme",
+        *_ANALYTICS,
     ],
     Role.RETAIL_BANKING: [
         *_ORG_VIEW,
@@ -164,6 +169,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "messaging.send_batch",
         "messaging.add_messagetemplate",
         "messaging.change_messagetemplate",
+        *_ANALYTICS,
+        "analytics.change_analyticssettings",
     ],
     Role.SYSTEM_ADMIN: [
         *_ORG_VIEW,

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kewei.referrals",
     "kewei.events",
     "kewei.jobs",
+    "kewei.analytics",
     "kewei.api",
     "kewei.engine",
     "kewei.bench",

@@ -284,3 +284,37 @@ def test_the_menus_open_one_at_a_time_and_lead_to_their_pages(live_server, brows
     assert "active" in page.locator("details.navgroup", has_text="客户").first.get_attribute(
         "class"
     )
+
+
+def test_the_analytics_dashboard_downloads_a_chart_as_png_and_drills_down(
+    live_server, browser, bank
+):
+    import datetime as dt
+
+    from kewei.analytics.services import analytics_refresh
+    from kewei.analytics.tests.test_rfm import _holding, _tx
+
+    day = dt.date(2026, 10, 31)
+    holding = _holding(bank.customer_a1)
+    for n in range(3):
+        _tx(holding, day - dt.timedelta(days=7 * n), 10000)
+    analytics_refresh(day=day)
+    page = browser.new_page(accept_downloads=True)
+    requested_hosts: list[str] = []
+    page.on("request", lambda request: requested_hosts.append(urlparse(request.url).netloc))
+    sign_in(page, live_server, "head_a1")
+    page.goto(f"{live_server.url}/analytics/")
+    assert page.locator("#chart-segments svg rect").count() > 5
+    # the chart becomes a PNG in the browser
+    with page.expect_download() as download:
+        page.click("#chart-segments [data-chart-png]")
+    path = download.value.path()
+    with open(path, "rb") as image:
+        assert image.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert download.value.suggested_filename == "segments-2026-10-31.png"
+    # a segment leads to the customer search with that filter
+    page.click("#chart-segments a >> nth=-1")  # 无交易: the outlet's customer without any
+    page.wait_for_url(lambda url: "segment=inactive" in url)
+    assert page.locator("table.table tbody tr").count() == 1
+    assert "李四" in page.locator("table.table tbody").inner_text()
+    assert {host for host in requested_hosts} == {urlparse(live_server.url).netloc}
