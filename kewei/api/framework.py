@@ -198,7 +198,8 @@ def exception_answer(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str
         )
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="kewei"'
-    if isinstance(exc, exceptions.NotFound) and str(exc.detail) in ("Not found.", "Invalid page."):
+    if isinstance(exc, exceptions.NotFound):
+        # DRF's own (a missing page number, say) and ours read the same.
         exc = exceptions.NotFound(_("未找到，或不在您的数据权限范围内。"), code="not_found")
     default = _STATUS_CODES.get(exc.status_code, "error")
     if isinstance(exc, exceptions.ValidationError):
