@@ -147,7 +147,7 @@ def insert_row(
         data.gender,
         data.id_type,
         crypto.encrypt(data.id_number),
-        identity_index(data.id_type, data.id_number),
+        index or identity_index(data.id_type, data.id_number),
         data.birthday,
         data.birthday.month,
         data.birthday.day,
