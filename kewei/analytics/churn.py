@@ -41,6 +41,7 @@ from kewei.customers.models import Customer, CustomerStatus
 from kewei.engine import runner
 from kewei.engine.pipelines import analytics as pipeline
 from kewei.engine.schemas import table
+from kewei.products.feed.loading import wait_for_loads
 from kewei.products.models import AssetsMonth
 
 SEED = 20261126
@@ -75,15 +76,12 @@ _FEATURE_SCHEMA = pa.schema(
 )
 
 
-def features_on(day: dt.date) -> Features:
-    """Every active customer's features on ``day`` (summary as of the day), as
-    columns."""
-    summary = services.summary_as_of(day)
+def _fetch_features(day: dt.date, summary):
     this_month = month_start(day)
     expression = pipeline.churn_features(
         customers=table(Customer),
         activity=pipeline.rfm(summary, services.epoch_day(day)),
-        assets=services._assets_at(day),
+        assets=services.assets_at(day),
         months=table(AssetsMonth),
         month_now=add_months(this_month, -1),
         month_before=add_months(this_month, -4),
@@ -93,9 +91,19 @@ def features_on(day: dt.date) -> Features:
         active_status=CustomerStatus.ACTIVE,
         open_statuses=tuple(OPEN),
     ).order_by("customer_id")
-    rows = fetch_arrow(runner.to_sql(expression), _FEATURE_SCHEMA)
-    if summary.get_name() == StagedSummary._meta.db_table:
-        services.clear_staged_summary()
+    return fetch_arrow(runner.to_sql(expression), _FEATURE_SCHEMA)
+
+
+def features_on(day: dt.date) -> Features:
+    """Every active customer's features on ``day`` (summary as of the day), as
+    columns."""
+    with transaction.atomic():
+        # The staged summary of an earlier day is a shared work table: one at a time.
+        wait_for_loads()
+        summary = services.summary_as_of(day)
+        rows = _fetch_features(day, summary)
+        if summary.get_name() == StagedSummary._meta.db_table:
+            services.clear_staged_summary()
     last = pc.cast(pc.utf8_slice_codeunits(rows.column("last_contact"), 0, 10), pa.date32())
     gap = pc.fill_null(pc.days_between(last, pa.scalar(day, pa.date32())), 999)
     columns = {name: rows.column(name) for name in rows.column_names}
@@ -162,10 +170,10 @@ def labels(customer_ids: np.ndarray, start: dt.date, end: dt.date):
         .select("customer_id")
         .distinct()
     )
-    start_assets = services._assets_at(start)
+    start_assets = services.assets_at(start)
     lost = pipeline.churned(
         start_assets=start_assets,
-        end_assets=services._assets_at(end),
+        end_assets=services.assets_at(end),
         active=active,
         drop=config.churn_drop,
     )

@@ -300,7 +300,7 @@ def measures_expression(day: dt.date, summary: ibis.Table) -> ibis.Table:
     margins = config.margins or DEFAULT_MARGINS
     spreads = {c: float(m.get("spread", 0)) for c, m in margins.items() if m.get("spread")}
     fees = {c: float(m.get("fee", 0)) for c, m in margins.items() if m.get("fee")}
-    assets = _assets_at(day, spreads)
+    assets = assets_at(day, spreads)
     first, last = _flows_window(day)
     flows = table(FlowMonth)
     flows = flows.filter(flows.month >= first, flows.month <= last)
@@ -379,7 +379,7 @@ def analytics_refresh(*, day: dt.date) -> RefreshResult:
     return RefreshResult(day, absorbed, customers, segments, classes)
 
 
-def _assets_at(day: dt.date, spreads=None) -> ibis.Table:
+def assets_at(day: dt.date, spreads=None) -> ibis.Table:
     products, holdings = table(Product), table(Holding)
     balances = pipeline.balances_at(table(BalanceInterval), holdings, products, day)
     service_categories = [c for c, kind in CATEGORY_KIND.items() if kind == AssetKind.SERVICE]
@@ -403,8 +403,8 @@ def coverage_churn_expression(start: dt.date, end: dt.date) -> ibis.Table:
     )
     return pipeline.coverage_churn(
         customers=table(Customer),
-        start_assets=_assets_at(start),
-        end_assets=_assets_at(end),
+        start_assets=assets_at(start),
+        end_assets=assets_at(end),
         active=active,
         drop=config.churn_drop,
         active_status=CustomerStatus.ACTIVE,
