@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 from django.utils import translation
-from django.utils.translation import gettext as _
-from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 
@@ -20,19 +18,6 @@ class Pages(PageNumberPagination):
     max_page_size = 200
 
 
-def _refuse_nul(request, kwargs) -> None:
-    """A NUL character in the path or the query string is refused as bad input (a
-    database cannot store or compare it: PostgreSQL refuses it outright). DRF's text
-    fields already refuse it in bodies."""
-    given = [(name, value) for name, values in request.query_params.lists() for value in values]
-    given += [(name, str(value)) for name, value in kwargs.items()]
-    for name, value in given:
-        if "\x00" in name or "\x00" in value:
-            raise exceptions.ValidationError(
-                {name.replace("\x00", ""): [_("不能包含空字符（NUL）。")]}, code="null_character"
-            )
-
-
 class ApiView(GenericAPIView):
     """Base of every API view: access, scope, rate limit and errors as
     :mod:`kewei.api.framework` describes."""
@@ -44,7 +29,6 @@ class ApiView(GenericAPIView):
         # Messages are made in Chinese (Kewei's message ids); errors add the English.
         translation.activate("zh-hans")
         super().initial(request, *args, **kwargs)
-        _refuse_nul(request, kwargs)
         from kewei.organisation.selectors import data_scope_for
 
         self._scope = scope_activated(data_scope_for(request.user))

@@ -32,7 +32,7 @@ from rest_framework.throttling import BaseThrottle
 
 from kewei.api import services
 from kewei.api.models import ApiToken
-from kewei.core.bilingual import english
+from kewei.core.bilingual import error_body, error_item
 
 
 class TokenAuthentication(BaseAuthentication):
@@ -120,10 +120,6 @@ _STATUS_CODES = {
 }
 
 
-def _item(field: str | None, message: str, code: str) -> dict[str, Any]:
-    return {"field": field, "code": code, "message": message, "message_en": english(message)}
-
-
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
     """DRF error details (dicts of lists of ErrorDetail) as a flat list."""
     if isinstance(detail, dict):
@@ -139,34 +135,16 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
             nested = f"{field}[{index}]" if isinstance(value, dict | list) and field else field
             items += _flatten(value, nested)
         return items
-    return [_item(field, str(detail), getattr(detail, "code", None) or "invalid")]
-
-
-def error_body(code: str, items: list[dict[str, Any]], message: str = "") -> dict[str, Any]:
-    """The JSON of an error: its code, the first problem (naming its field) as the
-    message, and every problem."""
-    if not message:
-        first = items[0] if items else None
-        if first is None:
-            message = _("请求无法处理。")
-        elif first["field"]:
-            message = _("%(field)s：%(message)s") % first
-        else:
-            message = first["message"]
-    return {
-        "code": code,
-        "message": message,
-        "message_en": english(message),
-        "field": items[0]["field"] if items else None,
-        "errors": items,
-    }
+    return [error_item(field, str(detail), getattr(detail, "code", None) or "invalid")]
 
 
 def _django_validation(error: DjangoValidationError) -> tuple[str, list[dict[str, Any]]]:
     code = getattr(error, "code", None) or "refused"
     if hasattr(error, "error_dict"):
         items = [
-            _item(name if name != "__all__" else None, message, getattr(e, "code", None) or code)
+            error_item(
+                name if name != "__all__" else None, message, getattr(e, "code", None) or code
+            )
             for name, errors in error.error_dict.items()
             for e in errors
             for message in e.messages
@@ -174,7 +152,7 @@ def _django_validation(error: DjangoValidationError) -> tuple[str, list[dict[str
         codes = [e.code for errors in error.error_dict.values() for e in errors if e.code]
         code = codes[0] if codes else code
     else:
-        items = [_item(None, message, code) for message in error.messages]
+        items = [error_item(None, message, code) for message in error.messages]
     return code, items
 
 
@@ -213,7 +191,7 @@ def exception_answer(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str
     if code in ("error", "invalid", "permission_denied", "authentication_failed"):
         code = default
     message = _localised(exc)
-    return exc.status_code, error_body(code, [_item(None, message, code)], message), headers
+    return exc.status_code, error_body(code, [error_item(None, message, code)], message), headers
 
 
 def _localised(exc: exceptions.APIException) -> str:

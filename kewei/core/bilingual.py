@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
+from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdf]")
@@ -61,3 +63,33 @@ def english(message: str) -> str:
         if match:
             return _fill(template, match.groupdict())
     return message
+
+
+def error_item(field: str | None, message: str, code: str) -> dict[str, Any]:
+    """One problem of a JSON error answer, in both languages."""
+    return {"field": field, "code": code, "message": message, "message_en": english(message)}
+
+
+def error_body(code: str, items: list[dict[str, Any]], message: str = "") -> dict[str, Any]:
+    """A JSON error answer (the integration API's shape): its stable code, the first
+    problem (naming its field) as the message in Chinese and English, every problem."""
+    message_en = english(message)
+    if not message:
+        first = items[0] if items else None
+        if first is None:
+            message = _("请求无法处理。")
+            message_en = english(message)
+        elif first["field"]:
+            named = "%(field)s：%(message)s"
+            message = _("%(field)s：%(message)s") % first
+            # Each part in its own language (the pattern would keep the Chinese part).
+            message_en = english(named) % {"field": first["field"], "message": first["message_en"]}
+        else:
+            message, message_en = first["message"], first["message_en"]
+    return {
+        "code": code,
+        "message": message,
+        "message_en": message_en,
+        "field": items[0]["field"] if items else None,
+        "errors": items,
+    }

@@ -6,8 +6,11 @@ import re
 import uuid
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from kewei.core.bilingual import error_body, error_item
 from kewei.core.request_context import client_ip_var, request_id_var
 from kewei.core.scope import DataScope, scope_activated
 
@@ -33,6 +36,32 @@ class RequestIdMiddleware:
             client_ip_var.reset(ip_token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is bad input (400), for every
+    page and API endpoint: no database compares it (PostgreSQL refuses it outright, a
+    server error). Form and JSON bodies are checked by their text fields, which refuse
+    it already. The API (its paths under ``KEWEI_API_PREFIX``) answers in its JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = [("path", request.path)]
+        given += [(name, value) for name, values in request.GET.lists() for value in values]
+        for name, value in given:
+            if "\x00" in name or "\x00" in value:
+                return self._refuse(request, name.replace("\x00", ""))
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, field: str):
+        message = _("不能包含空字符（NUL）。")
+        if request.path.startswith(settings.KEWEI_API_PREFIX):
+            item = error_item(field, message, "null_character")
+            return JsonResponse(error_body("null_character", [item]), status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 class DataScopeMiddleware:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kewei.core.middleware.RequestIdMiddleware",
+    "kewei.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kewei.core.middleware.ChineseFirstLocaleMiddleware",
@@ -215,6 +216,7 @@ KEWEI_DEMO_TOKENS_FILE = VAR_DIR / "demo-api-tokens.txt"
 
 # The integration API (/api/v1/): Django REST framework with an OpenAPI description
 # (drf-spectacular) and its documentation page, both served locally (no CDN).
+KEWEI_API_PREFIX = "/api/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "kewei.api.framework.TokenAuthentication",
