@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kewei.analytics import services
-from kewei.analytics.models import ChurnModelRun, ChurnRisk, FlowMonth, StagedSummary
+from kewei.analytics.models import ChurnModelRun, ChurnRisk, StagedSummary
 from kewei.care.models import Contact, Task, TaskReason, TaskStatus
 from kewei.care.services import due_date, tasks_routed
 from kewei.complaints.models import Complaint
@@ -162,21 +162,7 @@ def reasons_json(values: np.ndarray) -> pa.Array:
 def labels(customer_ids: np.ndarray, start: dt.date, end: dt.date):
     """For ``customer_ids``: whether each had assets at ``start`` (the customers at
     risk), and whether it churned by ``end`` (the coverage/churn table's rule)."""
-    config = services.settings_in_force()
-    flows = table(FlowMonth)
-    idle_from = add_months(month_start(end), -(config.churn_idle_months - 1))
-    active = (
-        flows.filter(flows.month >= idle_from, flows.month <= month_start(end))
-        .select("customer_id")
-        .distinct()
-    )
-    start_assets = services.assets_at(start)
-    lost = pipeline.churned(
-        start_assets=start_assets,
-        end_assets=services.assets_at(end),
-        active=active,
-        drop=config.churn_drop,
-    )
+    start_assets, lost = services.churn_period(start, end)
     schema = pa.schema([("customer_id", pa.int64())])
     base = start_assets.filter(start_assets.aum > 0).select("customer_id")
     base_ids = fetch_arrow(runner.to_sql(base), schema).column("customer_id").to_numpy()
@@ -289,21 +275,24 @@ def churn_refresh(*, day: dt.date) -> ChurnResult:
         if run is not None:
             run.save()
         bulk_insert_arrow(ChurnRisk, rows)
-        high = now.customer_ids[scores >= TASK_SCORE].tolist()
-        tasks = _tasks_for(high, day)
-    return ChurnResult(count, len(high), tasks, run)
+        high = int((scores >= TASK_SCORE).sum())
+        tasks = _tasks_for(day)
+    return ChurnResult(count, high, tasks, run)
 
 
-def _tasks_for(customer_ids: list[int], day: dt.date) -> int:
-    """A care task for each customer at high risk who has no open churn task yet."""
-    if not customer_ids:
-        return 0
-    waiting = set(
-        Task.objects.unrestricted()
-        .filter(reason=TaskReason.CHURN_RISK, status=TaskStatus.OPEN)
+def _tasks_for(day: dt.date) -> int:
+    """A care task for each customer at high risk on ``day`` who has no open churn task
+    yet (chosen by one query)."""
+    waiting = Task.objects.unrestricted().filter(
+        reason=TaskReason.CHURN_RISK, status=TaskStatus.OPEN
+    )
+    new = list(
+        ChurnRisk.objects.unrestricted()
+        .filter(day=day, score__gte=TASK_SCORE)
+        .exclude(customer_id__in=waiting.values("customer_id"))
+        .order_by("customer_id")
         .values_list("customer_id", flat=True)
     )
-    new = [pk for pk in customer_ids if pk not in waiting]
     today = max(day, timezone.localdate())
     made = 0
     for start in range(0, len(new), 5000):

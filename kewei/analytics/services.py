@@ -392,7 +392,10 @@ def assets_at(day: dt.date, spreads=None) -> ibis.Table:
     return pipeline.per_customer_assets(balances, services, AUM_CATEGORIES, spreads or {})
 
 
-def coverage_churn_expression(start: dt.date, end: dt.date) -> ibis.Table:
+def churn_period(start: dt.date, end: dt.date) -> tuple[ibis.Table, ibis.Table]:
+    """The assets per customer at ``start``, and the customers with assets then who had
+    churned by ``end`` by the configured rule: the one rule of the coverage/churn table
+    and of the churn model's labels."""
     config = settings_in_force()
     flows = table(FlowMonth)
     idle_from = add_months(month_start(end), -(config.churn_idle_months - 1))
@@ -401,12 +404,22 @@ def coverage_churn_expression(start: dt.date, end: dt.date) -> ibis.Table:
         .select("customer_id")
         .distinct()
     )
-    return pipeline.coverage_churn(
-        customers=table(Customer),
-        start_assets=assets_at(start),
+    start_assets = assets_at(start)
+    lost = pipeline.churned(
+        start_assets=start_assets,
         end_assets=assets_at(end),
         active=active,
         drop=config.churn_drop,
+    )
+    return start_assets, lost
+
+
+def coverage_churn_expression(start: dt.date, end: dt.date) -> ibis.Table:
+    start_assets, lost = churn_period(start, end)
+    return pipeline.coverage_churn(
+        customers=table(Customer),
+        start_assets=start_assets,
+        lost=lost,
         active_status=CustomerStatus.ACTIVE,
     )
 

@@ -194,31 +194,25 @@ def coverage_churn(
     *,
     customers: ibis.Table,
     start_assets: ibis.Table,
-    end_assets: ibis.Table,
-    active: ibis.Table,
-    drop: float,
+    lost: ibis.Table,
     active_status: str,
 ) -> ibis.Table:
     """Churn by product coverage over a period, per department and coverage (5 means
-    five or more): the customers with assets at the start, and those who churned by the
-    end — assets fell by more than ``drop`` (a share), or no activity in the idle window
-    (``active``: the ``customer_id`` of customers with activity in it).
+    five or more): the customers with assets at the start, and how many of them are in
+    ``lost`` (:func:`churned`).
 
     Output: ``department_id``, ``coverage``, ``customers``, ``churned``.
     """
     people = customers.filter(customers.status == active_status)
     base = start_assets.filter(start_assets.aum > 0)
-    rows = (
-        people.join(base, people.id == base.customer_id)
-        .left_join(end_assets, people.id == end_assets.customer_id)
-        .left_join(active, people.id == active.customer_id)
+    gone = lost.select(lost_id=lost.customer_id)
+    rows = people.join(base, people.id == base.customer_id).left_join(
+        gone, people.id == gone.lost_id
     )
-    end_aum = end_assets.aum.fill_null(0).cast("float64")
-    churned = (end_aum < base.aum.cast("float64") * (1 - drop)) | active.customer_id.isnull()
     rows = rows.select(
         department_id=people.department_id,
         coverage=ibis.least(base.coverage, 5).cast("int16"),
-        churned=ibis.ifelse(churned, 1, 0),
+        churned=ibis.ifelse(gone.lost_id.notnull(), 1, 0),
     )
     return rows.group_by(["department_id", "coverage"]).aggregate(
         customers=rows.count(), churned=rows.churned.sum()
@@ -315,8 +309,9 @@ def churn_features(
 def churned(
     *, start_assets: ibis.Table, end_assets: ibis.Table, active: ibis.Table, drop: float
 ) -> ibis.Table:
-    """``customer_id`` of the customers with assets at the start who churned by the end
-    (the rule of :func:`coverage_churn`)."""
+    """``customer_id`` of the customers with assets at the start who churned by the end:
+    their assets fell by more than ``drop`` (a share), or they had no activity in the
+    idle window (``active``: the ``customer_id`` of customers with activity in it)."""
     base = start_assets.filter(start_assets.aum > 0)
     after = end_assets.select(end_id=end_assets.customer_id, end_aum=end_assets.aum)
     seen = active.select(active_id=active.customer_id)
