@@ -33,6 +33,8 @@ class AccessCase:
     # Pages send anonymous visitors to sign in (302); the API answers 401.
     anonymous_status: int = 302
     headers: dict[str, str] = field(default_factory=dict)
+    # API endpoints take their data as JSON.
+    json: bool = False
 
     @property
     def id(self) -> str:

@@ -159,6 +159,7 @@ def _api(name, url, allowed, denied, denied_status=404, **kwargs):
         denied=denied,
         denied_status=denied_status,
         anonymous_status=401,
+        json=True,
         **kwargs,
     )
 
