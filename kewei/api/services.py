@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from kewei.api.models import ApiToken, IdempotentRequest, RateWindow, Scope, ServiceAccount
 from kewei.audit.services import audit_record
+from kewei.core.crypto import json_sha256
 from kewei.organisation.models import Department
 from kewei.organisation.services import staff_create
 
@@ -307,8 +307,7 @@ class KeyReused(Exception):
 
 
 def fingerprint(method: str, path: str, body: object) -> str:
-    text = json.dumps([method, path, body], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return json_sha256([method, path, body])
 
 
 def answer_once(

@@ -32,7 +32,7 @@ from kewei.customers import services as customer_services
 from kewei.customers.forms import customer_departments, manager_choices
 from kewei.customers.identity import IdentityError, normalise_mobile
 from kewei.customers.models import Customer
-from kewei.customers.validation import clean_customer
+from kewei.customers.validation import by_field, clean_customer
 from kewei.messaging.models import Message
 from kewei.messaging.services import delivery_report, outbox_collect, reply_receive
 from kewei.organisation.models import Department, Staff
@@ -74,14 +74,6 @@ def _date_param(request, name: str) -> dt.date | None:
         raise exceptions.ValidationError(
             {name: [_("日期格式应为 YYYY-MM-DD。")]}, code="invalid_date"
         ) from None
-
-
-def _fail(errors) -> None:
-    """Raise the customer rules' field errors as one validation error."""
-    problems: dict[str, list[str]] = {}
-    for error in errors:
-        problems.setdefault(error.field, []).append(error.message)
-    raise exceptions.ValidationError(problems)
 
 
 class Once(ApiView):
@@ -296,7 +288,7 @@ def _save_customer(request, customer: Customer | None) -> Customer:
     managers = {s.employee_number: s for s in manager_choices().filter(employee_number=manager_key)}
     cleaned, errors = clean_customer(raw, departments=departments, managers=managers)
     if errors:
-        _fail(errors)
+        raise exceptions.ValidationError(by_field(errors))
     if customer is None:
         return customer_services.customer_create(actor=request.user, data=cleaned)
     return customer_services.customer_update(actor=request.user, customer=customer, data=cleaned)

@@ -15,6 +15,7 @@ import binascii
 import functools
 import hashlib
 import hmac
+import json
 import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -100,3 +101,10 @@ def blind_index(normalised_value: str | None, purpose: str) -> str | None:
 def reencrypt(token: str | None) -> str | None:
     """The same value under the newest key (for key rotation)."""
     return encrypt(decrypt(token))
+
+
+def json_sha256(value: object) -> str:
+    """SHA-256 of a JSON value in canonical form (sorted keys): whether two requests or
+    two batches carry the same content."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -55,6 +55,15 @@ class FieldError:
         return str(FIELD_LABELS.get(self.field, self.field))
 
 
+def by_field(errors: list[FieldError]) -> dict[str, list[str]]:
+    """The messages of ``errors`` per field, as a ValidationError (page or API) takes
+    them."""
+    problems: dict[str, list[str]] = {}
+    for error in errors:
+        problems.setdefault(error.field, []).append(error.message)
+    return problems
+
+
 @dataclass
 class CustomerData:
     """Validated, normalised basic information of one customer."""

@@ -23,7 +23,7 @@ from kewei.core.pagination import CappedPaginator
 from kewei.customers import forms, selectors, services
 from kewei.customers.models import Customer, CustomerProfile, FamilyMember, SavedSearch
 from kewei.customers.panels import panels_for
-from kewei.customers.validation import clean_customer
+from kewei.customers.validation import by_field, clean_customer
 from kewei.jobs.models import JobRun
 from kewei.jobs.services import job_start
 from kewei.organisation.models import Staff
@@ -115,10 +115,7 @@ def _save_customer(user, data: dict, customer: Customer | None = None) -> Custom
     }
     cleaned, errors = clean_customer(data, departments={}, managers={})
     if errors:
-        problems: dict[str, list[str]] = {}
-        for error in errors:
-            problems.setdefault(error.field, []).append(error.message)
-        raise ValidationError(problems)
+        raise ValidationError(by_field(errors))
     if customer is None:
         return services.customer_create(actor=user, data=cleaned)
     return services.customer_update(actor=user, customer=customer, data=cleaned)

@@ -4,8 +4,6 @@ one batch at a time, idempotent by batch id."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
+from kewei.core.crypto import json_sha256
 from kewei.products.feed import format as spec
 from kewei.products.feed.loading import load_transactions, wait_for_loads
 from kewei.products.models import TransactionBatch
@@ -25,8 +24,7 @@ class BatchConflict(ValidationError):
 
 
 def content_sha256(day: dt.date, rows: Sequence[Mapping[str, str]]) -> str:
-    text = json.dumps([day.isoformat(), list(rows)], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return json_sha256([day.isoformat(), list(rows)])
 
 
 def transactions_push(
