@@ -32,6 +32,28 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+class Masked(str):
+    """A personal value as the trail shows it, masked, which still compares by the value
+    in clear: a mobile whose middle digit changed is a change, though both read
+    ``138****5678``. Only the mask is ever written (JSON writes a ``str`` subclass as
+    its text)."""
+
+    def __new__(cls, shown: str, clear: Any) -> Masked:
+        masked = super().__new__(cls, shown)
+        masked.clear = clear
+        return masked
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Masked):
+            return self.clear == other.clear
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The values of ``fields`` of ``instance``, JSON-safe, personal data masked.
 
@@ -48,7 +70,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
             value = getattr(instance, name)
         value = _json_value(value)
         if name in masks:
-            value = masks[name](value)
+            value = Masked(masks[name](value), value)
         values[name] = value
     return values
 

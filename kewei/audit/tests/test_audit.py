@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
 from kewei.audit.selectors import audit_search
-from kewei.audit.services import audit_record, snapshot
+from kewei.audit.services import audit_record, diff, snapshot
 from kewei.core.masking import mask_id_number, mask_mobile
 from kewei.core.request_context import request_id_var
 
@@ -35,6 +36,21 @@ def test_personal_fields_are_masked_in_snapshots():
         "mobile": "138****5678",
         "name": "张三",
     }
+
+
+def test_a_changed_personal_value_is_a_change_though_its_masks_agree(bank):
+    before = snapshot(_Person(), ["id_number", "mobile", "name"])
+    person = _Person()
+    person.mobile = "13899995678"  # the same mask: 138****5678
+    after = snapshot(person, ["id_number", "mobile", "name"])
+    assert diff(before, after) == {"mobile": {"before": "138****5678", "after": "138****5678"}}
+    assert diff(before, snapshot(_Person(), ["id_number", "mobile", "name"])) == {}
+    event = audit_record(
+        actor=bank.admin, action="customers.customer.update", before=before, after=after
+    )
+    event.refresh_from_db()
+    assert event.changes == {"mobile": {"before": "138****5678", "after": "138****5678"}}
+    assert "13899995678" not in json.dumps(event.changes)
 
 
 def test_record_carries_actor_request_and_diff(bank):
