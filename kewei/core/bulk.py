@@ -9,11 +9,55 @@ exactly as Django would store them.
 
 from __future__ import annotations
 
+import gc
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the length of a batch.
+
+    A batch allocates millions of small objects (rows, values, dicts) and keeps many of
+    them for a while; each full collection then walks every object the process holds,
+    which cost an import a fifth of its time. Batch data holds no reference cycles, so
+    nothing is left behind: the collector runs again when the batch ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def batch_page_cache(using: str = "default") -> Iterator[None]:
+    """On SQLite, a larger page cache for the connection while a batch writes
+    (``KEWEI_SQLITE_BATCH_CACHE_MB``; pages and staff pages keep the everyday size).
+
+    Every new row goes into a dozen indexes at random places; once those indexes
+    outgrow the cache, each insert reads pages back from the file. With a million
+    customers, a 1 GB cache made an import's writes a third faster than 128 MB. The
+    memory is taken only as pages are read, and given back when the batch ends."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (everyday,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{int(settings.KEWEI_SQLITE_BATCH_CACHE_MB) * 1024}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(everyday)}")
 
 
 def _converter(field: models.Field, connection, prepared: bool) -> Callable[[Any], Any] | None:
@@ -40,6 +84,13 @@ def _converter(field: models.Field, connection, prepared: bool) -> Callable[[Any
     return convert
 
 
+def db_value(model: type[models.Model], name: str, value: Any, *, using: str = "default") -> Any:
+    """``value`` in the database form of the field ``name``, as bulk_insert would store
+    it: for a value every row shares (a load's timestamp), converted once and given to
+    bulk_insert as prepared."""
+    return model._meta.get_field(name).get_db_prep_save(value, connections[using])
+
+
 def bulk_insert(
     model: type[models.Model],
     columns: Sequence[str],
@@ -64,12 +115,19 @@ def bulk_insert(
     table = quote(model._meta.db_table)
     column_sql = ", ".join(quote(f.column) for f in fields)
 
+    # Only the columns that need it are converted: most are text and numbers.
+    converting = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    width = len(fields)
+
     def converted():
         for row in rows:
-            yield tuple(
-                value if convert is None else convert(value)
-                for value, convert in zip(row, converters, strict=True)
-            )
+            if len(row) != width:
+                raise ValueError(f"bulk_insert: a row of {len(row)} values for {width} columns")
+            if converting:
+                row = list(row)
+                for i, convert in converting:
+                    row[i] = convert(row[i])
+            yield row
 
     count = 0
     with connection.cursor() as cursor:
@@ -93,6 +151,38 @@ def bulk_insert(
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def values_in(
+    model: type[models.Model],
+    columns: Sequence[str],
+    field: str,
+    values: Sequence[Any],
+    *,
+    using: str = "default",
+) -> list[tuple]:
+    """The ``columns`` (field names or attnames) of the rows whose ``field`` is one of
+    ``values``: ``filter(field__in=values).values_list(*columns)`` for thousands of
+    values, without the ORM preparing each one (values must be in database form: text,
+    numbers). Rows come in no particular order."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    selected = ", ".join(quote(meta.get_field(name).column) for name in columns)
+    where = quote(meta.get_field(field).column)
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 5000):
+            chunk = values[start : start + 5000]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                # Table and column names come from the model, never from input.
+                f"SELECT {selected} FROM {quote(meta.db_table)} "  # noqa: S608
+                f"WHERE {where} IN ({placeholders})",
+                chunk,
+            )
+            rows += cursor.fetchall()
+    return rows
 
 
 def bulk_insert_arrow(model: type[models.Model], table, *, using: str = "default") -> int:

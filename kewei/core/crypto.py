@@ -21,6 +21,8 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 PREFIX = "k1"
 
@@ -53,8 +55,23 @@ def _keyring(encoded_keys: tuple[str, ...]) -> tuple[tuple[str, AESGCM], dict[st
     return ciphers[0], dict(ciphers)
 
 
+# The keys in use, read from the settings once: a bulk import encrypts and indexes
+# millions of values, and every settings lookup costs as much as a blind index.
+_current: dict[str, object] = {}
+
+
+@receiver(setting_changed)
+def _forget_current_keys(*, setting: str, **kwargs) -> None:
+    if setting in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+        _current.clear()
+
+
 def _current_keyring():
-    return _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    try:
+        return _current["keyring"]
+    except KeyError:
+        keyring = _current["keyring"] = _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
+        return keyring
 
 
 def encrypt(plaintext: str | None) -> str | None:
@@ -93,7 +110,10 @@ def blind_index(normalised_value: str | None, purpose: str) -> str | None:
     """Keyed HMAC of a normalised value; ``purpose`` separates ID numbers from mobiles."""
     if not normalised_value:
         return None
-    key = _index_key(settings.BLIND_INDEX_KEY)
+    try:
+        key = _current["index_key"]
+    except KeyError:
+        key = _current["index_key"] = _index_key(settings.BLIND_INDEX_KEY)
     message = f"{purpose}\x00{normalised_value}".encode()
     return hmac.digest(key, message, "sha256").hex()
 

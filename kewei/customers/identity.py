@@ -197,18 +197,23 @@ def _char_pinyin(char: str) -> str:
     return reading[0] if reading else char.lower()
 
 
+_NAME_SEPARATORS = re.compile(r"[\s·•]+")
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of a Chinese name: 张三 → ("zhangsan", "zs").
 
     Surnames are read as surnames (曾 zeng, 单 shan). Latin letters pass through.
     """
-    name = re.sub(r"[\s·•]+", "", name or "")
+    name = _NAME_SEPARATORS.sub("", name or "")
     syllables: list[str] = []
     rest = name
-    for surname in sorted(_SURNAME_READINGS, key=len, reverse=True):
-        if rest.startswith(surname):
-            syllables += _SURNAME_READINGS[surname]
-            rest = rest[len(surname) :]
+    # A two-character surname (尉迟) is read before a single one.
+    for length in (2, 1):
+        readings = _SURNAME_READINGS.get(name[:length]) if len(name) >= length else None
+        if readings:
+            syllables += readings
+            rest = name[length:]
             break
     for char in rest:
         syllables.append(char.lower() if char.isascii() else _char_pinyin(char))

@@ -5,6 +5,7 @@ Every value that differs between deployments is read through :mod:`kewei.env`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -116,6 +117,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The SQLite page cache of a connection while it writes a large batch (an import).
+KEWEI_SQLITE_BATCH_CACHE_MB = env.integer("KEWEI_SQLITE_BATCH_CACHE_MB", 1024)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organisation.Staff"
@@ -179,6 +182,9 @@ TASKS = {
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 KEWEI_BANK_NAME = env.string("KEWEI_BANK_NAME", "客维示范银行")
+# Worker processes that prepare the rows of a large customer import (validation,
+# encryption, blind indexes) while the importing process writes: 0 prepares in-process.
+KEWEI_IMPORT_WORKERS = env.integer("KEWEI_IMPORT_WORKERS", min(os.cpu_count() or 1, 4))
 # A single transaction at or above this amount (元) is a large fund movement (大额资金异动).
 KEWEI_LARGE_MOVEMENT_YUAN = env.integer("KEWEI_LARGE_MOVEMENT_YUAN", 100_000)
 # The bank's holidays and make-up working weekends (调休), ISO dates: working-day
