@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from django.conf import settings
 
 from kewei.bench.registry import Measured, register_benchmark
 
@@ -23,7 +26,7 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
-def _write_import_file(path: Path, rows: int) -> None:
+def _write_import_file(path: Path, rows: int, first: int = 0) -> None:
     """New customers with realistic names (Tianjin area codes, which the demo seeder does
     not use), so searches after the import see a bank's usual name distribution."""
     from kewei.customers.identity import check_character
@@ -39,7 +42,7 @@ def _write_import_file(path: Path, rows: int) -> None:
         writer.writerow(
             ["姓名", "证件类型", "证件号码", "手机号码", "联系地址", "归属网点", "金融资产"]
         )
-        for index in range(rows):
+        for index in range(first, first + rows):
             # Mixed radix: every index gets its own (district, birthday, sequence).
             rest, day = divmod(index, 28)
             rest, month = divmod(rest, 12)
@@ -76,7 +79,54 @@ def import_workload(scale: int) -> Measured:
     return Measured(
         rows=result.imported + result.updated + result.unchanged,
         seconds=seconds,
-        figures={"rejected": result.rejected},
+        figures={
+            "rejected": result.rejected,
+            "workers": settings.KEWEI_IMPORT_WORKERS,
+            "cpus": os.cpu_count(),
+        },
+    )
+
+
+@register_benchmark(
+    "customers.import.stages",
+    description="导入的两个阶段：准备（单进程）与写入 / import stages: prepare (one process) "
+    "and write",
+)
+def import_stages_workload(scale: int) -> Measured:
+    """What each stage of an import sustains on its own: preparing rows (validation,
+    encryption, blind indexes, audit diffs) in one process, and writing prepared rows.
+    An import with W worker processes on enough cores runs at about the lesser of the
+    write rate and W times the prepare rate. The write is rolled back."""
+    from django.db import transaction
+
+    from kewei.core.bulk import batch_page_cache, collector_paused
+    from kewei.core.progress import SilentProgress
+    from kewei.customers import importing
+
+    rows = max(1000, min(scale, 200_000))
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "customers.csv"
+        _write_import_file(path, rows, first=rows)  # others than customers.import's
+        importer = importing._Importer(actor=None, dry_run=False, progress=SilentProgress())
+        columns, lines = importing.read_rows(path)
+        importer.columns, importer.default_source = columns, importing.InformationSource.IMPORT
+        with collector_paused(), batch_page_cache():
+            started = time.perf_counter()
+            chunks = [importer.prepare(batch) for batch in importer.batches(lines)]
+            prepared = time.perf_counter() - started
+            with transaction.atomic():
+                started = time.perf_counter()
+                for chunk in chunks:
+                    importer.write_chunk(chunk)
+                written = time.perf_counter() - started
+                transaction.set_rollback(True)
+    return Measured(
+        rows=importer.result.imported,
+        seconds=prepared + written,
+        figures={
+            "prepare_rows_per_s": round(rows / prepared),
+            "write_rows_per_s": round(rows / written),
+        },
     )
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from kewei.core.bulk import bulk_insert
+from kewei.core.bulk import bulk_insert, db_value
 from kewei.core.models import Sequence
 from kewei.core.progress import Progress
 from kewei.customers.identity import Gender, IdType, check_character
@@ -28,7 +28,7 @@ from kewei.customers.models import (
     InformationSource,
     Tag,
 )
-from kewei.customers.services import ENCRYPTED_COLUMNS, INSERT_COLUMNS, insert_row, open_assets
+from kewei.customers.services import INSERT_COLUMNS, PREPARED_COLUMNS, insert_row, open_assets
 from kewei.customers.validation import CustomerData
 from kewei.demo.names import person_name
 from kewei.demo.seeders import SeedContext, register_seeder
@@ -157,6 +157,7 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
     used_ids: set[str] = set()
     sources = InformationSource.values[:7]
     now = timezone.now()
+    stamp = db_value(Customer, "created_at", now)
     for start in range(0, total, CHUNK):
         numbers = [f"C{index + 1:011d}" for index in range(start, min(start + CHUNK, total))]
         rows = []
@@ -203,10 +204,10 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
                 Customer,
                 INSERT_COLUMNS,
                 (
-                    insert_row(data, number=number, manager_id=manager_id, now=now)
+                    insert_row(data, number=number, manager_id=manager_id, now=stamp)
                     for number, data, manager_id, _extras in fresh
                 ),
-                prepared=ENCRYPTED_COLUMNS,
+                prepared=PREPARED_COLUMNS,
             )
             ids = dict(
                 Customer.objects.unrestricted()

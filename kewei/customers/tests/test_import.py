@@ -332,3 +332,37 @@ def test_stale_uploads_are_pruned(settings):
     call_command("prune_imports", hours=24, stdout=out)
     assert not old.exists() and fresh.exists()
     assert "removed 1" in out.getvalue()
+
+
+def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
+    # Chunks of two rows, prepared by two forked workers while this process writes:
+    # the duplicate (row 6 repeats row 2) spans chunks, a blank line sits in a chunk.
+    from kewei.audit.services import diff, snapshot
+    from kewei.customers import importing
+    from kewei.customers.services import CUSTOMER_FIELDS
+
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    path = _csv(tmp_path / "w.csv", HEADER_ZH, _rows(bank), "gbk")
+    in_process = import_customers(path, workers=0, dry_run=True)
+    result = import_customers(path, workers=2)
+    assert (result.imported, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 3)
+    errors = [(e.row, e.column, e.reason) for e in result.errors]
+    assert errors == [(e.row, e.column, e.reason) for e in in_process.errors]
+    assert (4, "证件号码", "身份证号码校验位错误") in errors
+    assert (5, "性别", "与身份证号码不符（号码表明为男）") in errors
+    assert (6, "证件号码", "与第 2 行的证件号码重复") in errors
+    zhao = Customer.objects.get(name="赵一")
+    assert zhao.responsible_manager_id == bank.manager_a1.pk
+    assert zhao.assignments.get(ended_at__isnull=True).manager_id == bank.manager_a1.pk
+    created = AuditEvent.objects.get(action="customers.customer.create", subject_id=str(zhao.pk))
+    assert created.changes == diff(None, snapshot(zhao, CUSTOMER_FIELDS))
+    assert created.subject_label == f"赵一（{zhao.customer_number}）"
+
+    rows = _rows(bank)[:2]
+    rows[1][5] = "北京市朝阳区望京街9号"
+    again = import_customers(_csv(tmp_path / "w2.csv", HEADER_ZH, rows, "utf-8"), workers=2)
+    assert (again.imported, again.updated, again.unchanged, again.rejected) == (0, 1, 1, 0)
+    qian = Customer.objects.get(name="钱二")
+    assert qian.address == "北京市朝阳区望京街9号"
+    update = AuditEvent.objects.get(action="customers.customer.update", subject_id=str(qian.pk))
+    assert set(update.changes) == {"address"}

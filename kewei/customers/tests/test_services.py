@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -311,3 +312,8 @@ def test_bulk_created_changes_equal_the_snapshot_diff(bank):
         data, number=customer.customer_number, manager_id=customer.responsible_manager_id
     )
     assert list(built.items()) == list(expected.items())
+    # The same diff as the JSON text the import writes, numbered after it was prepared.
+    parts = services.created_changes_text(data, manager_id=customer.responsible_manager_id)
+    text = services.numbered_changes_text(parts, customer.customer_number)
+    assert list(json.loads(text).items()) == list(expected.items())
+    assert text == json.dumps(expected)  # what the audit's JSON column stores
