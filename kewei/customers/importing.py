@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -243,30 +243,20 @@ class Prepared(NamedTuple):
     manager_id: int | None
     insert: tuple  # INSERT_COLUMNS in database form, with the customer number still open
     changes: tuple[str, str]  # the creation's audit diff as JSON, around the number
-    data: tuple  # the CustomerData, for an update (see _pack)
+    data: CustomerData  # for an update; department and manager by id (see _pack)
 
 
 # A prepared chunk: the valid rows, and the rejected ones as (row, [(field, reason)]).
 Chunk = tuple[list[Prepared], list[tuple[int, list[tuple[str, str]]]]]
 
 
-def _pack(data: CustomerData) -> tuple:
-    """CustomerData as plain values, its department and manager by id."""
+def _pack(data: CustomerData) -> CustomerData:
+    """The data with its department and manager by id, to travel between processes."""
     manager = data.responsible_manager
-    return (
-        data.name,
-        data.gender,
-        data.id_type,
-        data.id_number,
-        data.birthday,
-        data.mobile,
-        data.address,
-        data.department.pk,
-        manager.pk if manager is not None else None,
-        data.vip_flag,
-        data.source,
-        data.customer_number,
-        data.email,
+    return replace(
+        data,
+        department=data.department.pk,
+        responsible_manager=manager.pk if manager is not None else None,
     )
 
 
@@ -350,23 +340,11 @@ class _Importer:
             )
         return valid, rejected
 
-    def unpack(self, values: tuple) -> CustomerData:
-        (name, gender, id_type, id_number, birthday, mobile, address, department_id,
-         manager_id, vip_flag, source, customer_number, email) = values  # fmt: skip
-        return CustomerData(
-            name=name,
-            gender=gender,
-            id_type=id_type,
-            id_number=id_number,
-            birthday=birthday,
-            mobile=mobile,
-            address=address,
-            department=self.departments_by_pk[department_id],
-            responsible_manager=self.staff_by_pk.get(manager_id),
-            vip_flag=vip_flag,
-            source=source,
-            customer_number=customer_number,
-            email=email,
+    def unpack(self, packed: CustomerData) -> CustomerData:
+        return replace(
+            packed,
+            department=self.departments_by_pk[packed.department],
+            responsible_manager=self.staff_by_pk.get(packed.responsible_manager),
         )
 
     def run(
