@@ -60,19 +60,25 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     A model lists its personal fields and their masks in ``audit_masks``
     (``{"mobile": mask_mobile}``); such values never reach the trail in clear.
     """
-    masks: Mapping[str, Callable[[Any], str]] = getattr(instance, "audit_masks", {})
     values: dict[str, Any] = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        if isinstance(field, models.ForeignKey):
-            value = getattr(instance, field.attname)
-        else:
-            value = getattr(instance, name)
+        foreign_key = isinstance(field, models.ForeignKey)
+        values[name] = getattr(instance, field.attname if foreign_key else name)
+    return snapshot_values(type(instance), values)
+
+
+def snapshot_values(model: type[models.Model], values: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`snapshot` of a row known by its values (field name → value, a foreign key
+    by its id), without building a model instance: for batches."""
+    masks: Mapping[str, Callable[[Any], str]] = getattr(model, "audit_masks", {})
+    snapped: dict[str, Any] = {}
+    for name, value in values.items():
         value = _json_value(value)
         if name in masks:
             value = Masked(masks[name](value), value)
-        values[name] = value
-    return values
+        snapped[name] = value
+    return snapped
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -129,19 +129,35 @@ def bulk_insert(
                     row[i] = convert(row[i])
             yield row
 
+    return _write(connection, table, column_sql, width, converted())
+
+
+def insert_rows(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, using: str = "default"
+) -> int:
+    """Insert rows already in database form into a table that has no model (a temporary
+    work table): ``table`` and ``columns`` are names the code chose, never input."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    column_sql = ", ".join(quote(column) for column in columns)
+    return _write(connection, quote(table), column_sql, len(columns), rows)
+
+
+def _write(connection, table: str, column_sql: str, width: int, rows: Iterable) -> int:
+    """``COPY`` on PostgreSQL, ``executemany`` in blocks on SQLite."""
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-                for row in converted():
+                for row in rows:
                     copy.write_row(row)
                     count += 1
         else:
-            batch: list[tuple] = []
-            placeholders = ", ".join(["%s"] * len(fields))
-            # Table and column names come from the model, never from input.
+            batch: list = []
+            placeholders = ", ".join(["%s"] * width)
+            # Table and column names come from the code, never from input.
             sql = f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
-            for row in converted():
+            for row in rows:
                 batch.append(row)
                 if len(batch) >= 5000:
                     cursor.executemany(sql, batch)

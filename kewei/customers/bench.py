@@ -109,7 +109,7 @@ def import_stages_workload(scale: int) -> Measured:
         _write_import_file(path, rows, first=rows)  # others than customers.import's
         importer = importing._Importer(actor=None, dry_run=False, progress=SilentProgress())
         columns, lines = importing.read_rows(path)
-        importer.columns, importer.default_source = columns, importing.InformationSource.IMPORT
+        importer.start(columns)
         with collector_paused(), batch_page_cache():
             started = time.perf_counter()
             chunks = [importer.prepare(batch) for batch in importer.batches(lines)]

@@ -23,33 +23,36 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kewei.audit.models import AuditEvent
-from kewei.audit.services import audit_record, diff, snapshot
+from kewei.audit.services import audit_record, diff, snapshot_values
 from kewei.core.bulk import (
     batch_page_cache,
     bulk_insert,
     collector_paused,
     db_value,
+    insert_rows,
     values_in,
 )
 from kewei.core.progress import Progress, SilentProgress
 from kewei.core.request_context import current_client_ip, current_request_id
 from kewei.core.scope import current_scope
+from kewei.customers.forms import customer_departments, manager_choices
 from kewei.customers.models import Customer, CustomerAssignment, InformationSource
 from kewei.customers.services import (
+    COMPARED_COLUMNS,
     CUSTOMER_FIELDS,
     INSERT_COLUMNS,
     PREPARED_COLUMNS,
-    apply_data,
-    comparable,
+    comparable_data,
     created_changes_text,
     customer_number_block,
     insert_row,
@@ -260,6 +263,49 @@ def _pack(data: CustomerData) -> CustomerData:
     )
 
 
+class Change(NamedTuple):
+    """A known customer whose row in the file changes it."""
+
+    pk: int
+    item: Prepared
+    before: tuple  # COMPARED_COLUMNS as stored, in clear
+    after: tuple  # COMPARED_COLUMNS once changed
+
+
+# What an import may change of a known customer (not its number, tier, status or
+# creation), taken from its prepared row.
+UPDATED_COLUMNS = tuple(
+    c for c in INSERT_COLUMNS if c not in ("customer_number", "tier", "status", "created_at")
+)
+_updated_values = itemgetter(*(INSERT_COLUMNS.index(c) for c in UPDATED_COLUMNS))
+_MANAGER = COMPARED_COLUMNS.index("responsible_manager_id")
+_VIP = COMPARED_COLUMNS.index("vip_flag")
+CHANGES_TABLE = "kewei_import_changes"
+# Fields a file may leave out: a known customer then keeps what it has.
+OPTIONAL_FIELDS = ("email", "responsible_manager", "vip_flag", "source")
+
+
+def _changes_sql(statement: str, assigned: tuple[str, ...] = ()) -> None:
+    """A statement on the temporary table of changed customers ({changes}), the customer
+    table ({customer}), the table's {columns} and the {assignments} of ``assigned`` from
+    the changes (aliased ``c``)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement.format(
+                changes=quote(CHANGES_TABLE),
+                customer=quote(Customer._meta.db_table),
+                columns=", ".join(quote(column) for column in UPDATED_COLUMNS),
+                assignments=", ".join(f"{quote(c)} = c.{quote(c)}" for c in assigned),
+            )
+        )
+
+
+def _snapshot(values: tuple) -> dict:
+    """The audit snapshot of a customer with these COMPARED_COLUMNS values."""
+    return snapshot_values(Customer, dict(zip(CUSTOMER_FIELDS, values, strict=True)))
+
+
 class _Importer:
     def __init__(self, *, actor, dry_run: bool, progress: Progress) -> None:
         self.actor = actor
@@ -276,7 +322,11 @@ class _Importer:
             self.managers[staff.employee_number] = staff
             self.managers[staff.username] = staff
             self.staff_by_pk[staff.pk] = staff
+        # The outlets and managers the importer may give customers to, as on the form.
+        self.reachable = set(customer_departments().values_list("pk", flat=True))
+        self.assignable = set(manager_choices().values_list("pk", flat=True))
         self.seen: dict[str, int] = {}
+        self.changes_table = False  # the temporary table of changed customers exists
         self.numbers_seen: set[str] = set()
         self.now = timezone.now()
         self.stamp = db_value(Customer, "created_at", self.now)  # the database's form
@@ -317,8 +367,9 @@ class _Importer:
             data, errors = clean_customer(
                 raw, departments=self.departments, managers=self.managers, today=self.today
             )
-            if errors:
-                rejected.append((number, [(e.field, e.message) for e in errors]))
+            problems = [(e.field, e.message) for e in errors] or self.out_of_reach(data)
+            if problems:
+                rejected.append((number, problems))
                 continue
             if self.default_source:
                 data.source = self.default_source
@@ -340,6 +391,20 @@ class _Importer:
             )
         return valid, rejected
 
+    def out_of_reach(self, data: CustomerData) -> list[tuple[str, str]]:
+        """A customer goes only to the outlets and managers the importer looks after."""
+        problems = []
+        if data.department.pk not in self.reachable:
+            message = _("机构“%(department)s”不在您负责的范围内") % {"department": data.department}
+            problems.append(("department", message))
+        manager = data.responsible_manager
+        if manager is not None and manager.pk not in self.assignable:
+            message = _(
+                "%(staff)s 不能接收客户：须为您负责机构的客户经理、客户经理主管或网点负责人"
+            ) % {"staff": manager}
+            problems.append(("responsible_manager", message))
+        return problems
+
     def unpack(self, packed: CustomerData) -> CustomerData:
         return replace(
             packed,
@@ -350,12 +415,22 @@ class _Importer:
     def run(
         self, columns: dict[int, str], rows: Iterator[list[Any]], *, workers: int = 0
     ) -> ImportResult:
+        self.start(columns)
+        for chunk in self.prepared_chunks(self.batches(rows), workers):
+            self.write_chunk(chunk)
+        self.finish()
+        return self.result
+
+    def start(self, columns: dict[int, str]) -> None:
+        """What the file's columns decide for every row."""
         self.columns = columns
         # Without a source column, rows are recorded as coming from a bulk import.
         self.default_source = "" if "source" in columns.values() else InformationSource.IMPORT
-        for chunk in self.prepared_chunks(self.batches(rows), workers):
-            self.write_chunk(chunk)
-        return self.result
+        # A column the file leaves out is not changed on known customers.
+        present = set(columns.values())
+        kept = [Customer._meta.get_field(f).attname for f in OPTIONAL_FIELDS if f not in present]
+        self.kept_at = [COMPARED_COLUMNS.index(attname) for attname in kept]
+        self.assigned = tuple(column for column in UPDATED_COLUMNS if column not in kept)
 
     def prepared_chunks(self, batches, workers: int) -> Iterator[Chunk]:
         """Each chunk prepared, in file order. With workers, chunks are prepared in
@@ -414,45 +489,57 @@ class _Importer:
                 creates.append(item)
             else:
                 matched.append((item, pk))
-        updates = self.compare(matched)
+        changes = self.compare(matched)
         creates = self.refuse_taken_numbers(creates)
         self.result.imported += len(creates)
-        self.result.updated += len(updates)
+        self.result.updated += len(changes)
         self.progress.advance(len(valid) + len(rejected))
         if not self.dry_run:
             self.insert(creates)
-            self.update(updates)
+            self.update(changes)
 
-    def compare(self, matched: list[tuple[Prepared, int]]) -> list[tuple[Customer, dict, dict]]:
-        """The rows of known customers: the ones whose data differs, as (customer, before,
-        after); the others are unchanged. A customer out of the user's scope is refused."""
+    def compare(self, matched: list[tuple[Prepared, int]]) -> list[Change]:
+        """The rows of known customers: the ones whose data differs become changes; the
+        others are unchanged. A customer out of the user's scope is refused. Customers
+        are compared by their stored values, never loaded as instances."""
         if not matched:
             return []
-        customers = Customer.objects.unrestricted().in_bulk([pk for _item, pk in matched])
+        stored = {
+            pk: tuple(values)
+            for pk, *values in Customer.objects.unrestricted()
+            .filter(pk__in=[pk for _item, pk in matched])
+            .values_list("pk", *COMPARED_COLUMNS)
+        }
         visible = None
         if self.scope is not None:
             visible = set(
                 Customer.objects.unrestricted()
                 .restrict(self.scope)
-                .filter(pk__in=list(customers))
+                .filter(pk__in=list(stored))
                 .values_list("pk", flat=True)
             )
-        updates = []
+        changes: list[Change] = []
         for item, pk in matched:
-            current = customers[pk]
+            current = stored[pk]
+            number, status = current[0], current[-1]
             if visible is not None and pk not in visible:
-                message = _("该客户（%(number)s）不在您的数据权限范围内") % {
-                    "number": current.customer_number
-                }
+                message = _("该客户（%(number)s）不在您的数据权限范围内") % {"number": number}
                 self.reject(item.row, [("id_number", message)])
                 continue
-            before, unchanged = snapshot(current, CUSTOMER_FIELDS), comparable(current)
-            apply_data(current, self.unpack(item.data))  # the customer number never changes
-            if comparable(current) == unchanged:
+            data = self.unpack(item.data)
+            after = list(comparable_data(data, customer_number=number, status=status))
+            for i in self.kept_at:
+                after[i] = current[i]
+            after = tuple(after)
+            if after[_VIP] and after[_MANAGER] is None:
+                message = _("贵宾客户必须指定客户经理（人户合一）")
+                self.reject(item.row, [("responsible_manager", message)])
+                continue
+            if after == current:
                 self.result.unchanged += 1
             else:
-                updates.append((current, before, snapshot(current, CUSTOMER_FIELDS)))
-        return updates
+                changes.append(Change(pk, item, current, after))
+        return changes
 
     def refuse_taken_numbers(self, creates: list[Prepared]) -> list[Prepared]:
         """A customer number given in the file must be new (to the bank and to the file)."""
@@ -489,16 +576,8 @@ class _Importer:
         )
         ids = dict(values_in(Customer, ["customer_number", "id"], "customer_number", numbers))
         open_assets(dict.fromkeys(ids.values(), Decimal(0)))
-        reason = _("批量导入")
-        bulk_insert(
-            CustomerAssignment,
-            ["customer_id", "manager_id", "started_at", "assigned_by_id", "reason"],
-            (
-                (ids[number], item.manager_id, self.stamp, self.actor_id, reason)
-                for number, item in zip(numbers, creates, strict=True)
-                if item.manager_id is not None
-            ),
-            prepared=["started_at"],
+        self.assign(
+            (ids[number], item.manager_id) for number, item in zip(numbers, creates, strict=True)
         )
         self.audit(
             (
@@ -512,33 +591,65 @@ class _Importer:
             ),
         )
 
-    def update(self, updates: list[tuple[Customer, dict, dict]]) -> None:
-        if not updates:
+    def update(self, changes: list[Change]) -> None:
+        """Changed customers in one set-based UPDATE from a temporary table of their new
+        columns (prepared like new rows), a new assignment where the manager changed,
+        and one audit event each."""
+        if not changes:
             return
-        now = self.now
-        for customer, _before, _after in updates:
-            customer.updated_at = now
-        fields = [
-            f
-            for f in (
-                *CUSTOMER_FIELDS,
-                "name_pinyin",
-                "name_initials",
-                "id_number_index",
-                "birth_month",
-                "birth_day",
-                "mobile_index",
-                "address_district",
-                "updated_at",
+        if not self.changes_table:
+            self.changes_table = True
+            _changes_sql(
+                "CREATE TEMPORARY TABLE {changes} AS SELECT id, {columns} FROM {customer} "
+                "WHERE 1 = 0"
             )
-            if f not in ("customer_number", "status")
-        ]
-        Customer.objects.bulk_update([c for c, _b, _a in updates], fields, batch_size=1000)
+        else:
+            _changes_sql("DELETE FROM {changes}")
+        insert_rows(
+            CHANGES_TABLE,
+            ["id", *UPDATED_COLUMNS],
+            ((change.pk, *_updated_values(change.item.insert)) for change in changes),
+        )
+        if connection.vendor == "postgresql":
+            _changes_sql("ANALYZE {changes}")  # a chunk's rows, joined by primary key
+        _changes_sql(
+            "UPDATE {customer} SET {assignments} FROM {changes} c WHERE c.id = {customer}.id",
+            self.assigned,
+        )
+        moved = [c for c in changes if c.before[_MANAGER] != c.after[_MANAGER]]
+        if moved:
+            CustomerAssignment.objects.unrestricted().filter(
+                customer_id__in=[c.pk for c in moved], ended_at__isnull=True
+            ).update(ended_at=self.now)
+            self.assign((c.pk, c.after[_MANAGER]) for c in moved)
         self.audit(
             (
-                (c.pk, str(c), "customers.customer.update", json.dumps(diff(before, after)))
-                for c, before, after in updates
+                change.pk,
+                f"{change.item.name}（{change.before[0]}）",
+                "customers.customer.update",
+                json.dumps(diff(_snapshot(change.before), _snapshot(change.after))),
+            )
+            for change in changes
+        )
+
+    def finish(self) -> None:
+        """Drop the work table (inside the transaction: a failed import never made it)."""
+        if self.changes_table:
+            _changes_sql("DROP TABLE {changes}")
+            self.changes_table = False
+
+    def assign(self, pairs) -> None:
+        """Open assignments of (customer id, manager id), a manager of None skipped."""
+        reason = _("批量导入")
+        bulk_insert(
+            CustomerAssignment,
+            ["customer_id", "manager_id", "started_at", "assigned_by_id", "reason"],
+            (
+                (pk, manager_id, self.stamp, self.actor_id, reason)
+                for pk, manager_id in pairs
+                if manager_id is not None
             ),
+            prepared=["started_at"],
         )
 
     def audit(self, events) -> None:

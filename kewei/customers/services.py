@@ -71,11 +71,35 @@ def mobile_index(mobile: str) -> str:
     return crypto.blind_index(mobile, MOBILE_PURPOSE)
 
 
+# The columns of CUSTOMER_FIELDS (a foreign key's id), in their order.
+COMPARED_COLUMNS = tuple(Customer._meta.get_field(name).attname for name in CUSTOMER_FIELDS)
+
+
 def comparable(customer: Customer) -> tuple:
-    """The basic information in clear, to tell whether an edit changes anything (masked
-    snapshots would hide a changed middle digit of a mobile)."""
-    return tuple(
-        getattr(customer, customer._meta.get_field(name).attname) for name in CUSTOMER_FIELDS
+    """The basic information in clear, to tell whether an edit changes anything."""
+    return tuple(getattr(customer, attname) for attname in COMPARED_COLUMNS)
+
+
+def comparable_data(data: CustomerData, *, customer_number: str, status: str) -> tuple:
+    """What :func:`comparable` gives for a customer once ``data`` is applied to it (its
+    number and status stay): whether an import's row changes a customer, told without
+    loading the customer or deriving its search columns."""
+    manager = data.responsible_manager
+    return (
+        customer_number,
+        data.name,
+        data.gender,
+        data.id_type,
+        data.id_number,
+        data.birthday,
+        data.mobile,
+        data.address,
+        data.email,
+        data.department.pk,
+        manager.pk if manager is not None else None,
+        data.vip_flag,
+        data.source,
+        status,
     )
 
 

@@ -166,7 +166,7 @@ def test_rows_outside_the_importers_scope_are_rejected(bank, tmp_path):
             "",
             "13700000000",
             "上海市浦东新区",
-            "310101",
+            "110101",  # an outlet in reach: the customer itself is out of scope
             "",
             "",
         ]
@@ -233,7 +233,7 @@ def test_page_previews_then_imports(client, bank, tmp_path, django_capture_on_co
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     path = _csv(tmp_path / "p.csv", HEADER_ZH, _rows(bank), "gbk")
-    client.force_login(bank.head_a1)
+    client.force_login(bank.retail_a)  # the rows go to two outlets of branch A
     upload = SimpleUploadedFile("客户.csv", path.read_bytes(), content_type="text/csv")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("customers:customer_import"), {"file": upload})
@@ -248,7 +248,7 @@ def test_page_previews_then_imports(client, bank, tmp_path, django_capture_on_co
     assert Customer.objects.filter(name__in=["赵一", "钱二"]).count() == 2
     assert (
         AuditEvent.objects.filter(
-            action="customers.customer.create", actor_id=bank.head_a1.pk
+            action="customers.customer.create", actor_id=bank.retail_a.pk
         ).count()
         == 2
     )
@@ -366,3 +366,81 @@ def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
     assert qian.address == "北京市朝阳区望京街9号"
     update = AuditEvent.objects.get(action="customers.customer.update", subject_id=str(qian.pk))
     assert set(update.changes) == {"address"}
+
+
+def test_customers_go_only_to_outlets_and_managers_in_the_importers_reach(bank, tmp_path):
+    def row(name, seq, outlet, manager=""):
+        id_number = resident_id("19800101", seq)
+        return [name, "身份证", id_number, "", "13900000006", "北京市海淀区", outlet, manager, ""]
+
+    rows = [
+        row("陈六", 505, "310101"),  # another branch's outlet
+        row("林七", 606, "110101", bank.manager_b1.employee_number),  # another branch's manager
+        row("何八", 707, "110101", bank.teller_a1.employee_number),  # a teller keeps no book
+        row("郭九", 808, "110101", bank.manager_a1.employee_number),
+    ]
+    path = _csv(tmp_path / "r.csv", HEADER_ZH, rows, "utf-8")
+    with scope_activated(data_scope_for(bank.head_a1)):
+        result = import_customers(path, actor=bank.head_a1)
+    assert (result.imported, result.rejected) == (1, 3)
+    assert [(e.row, e.column) for e in result.errors] == [
+        (2, "归属网点"),
+        (3, "客户经理"),
+        (4, "客户经理"),
+    ]
+    assert "不在您负责的范围内" in result.errors[0].reason
+    names = set(Customer.objects.unrestricted().values_list("name", flat=True))
+    assert "郭九" in names and not names & {"陈六", "林七", "何八"}
+
+
+def test_reimport_changes_search_columns_and_assignment_and_keeps_left_out_columns(bank, tmp_path):
+    from kewei.core.masking import mask_mobile
+    from kewei.customers.services import mobile_index
+
+    customer = bank.customer_a1  # registered at the counter, in manager_a1's book
+    customer.email = "zhang@bank.cn"
+    customer.save()
+    source, mobile = customer.source, customer.mobile
+    header = ["姓名", "证件号码", "手机号码", "联系地址", "归属网点", "客户经理"]
+    row = [
+        "张三",
+        customer.id_number,
+        "13911112222",
+        customer.address,
+        "110101",
+        bank.supervisor_a1.employee_number,
+    ]
+    result = import_customers(_csv(tmp_path / "c.csv", header, [row], "utf-8"))
+    assert (result.updated, result.unchanged, result.rejected) == (1, 0, 0)
+    customer.refresh_from_db()
+    assert (customer.mobile, customer.responsible_manager_id) == (
+        "13911112222",
+        bank.supervisor_a1.pk,
+    )
+    # Columns the file leaves out (e-mail, source) stay as they were.
+    assert (customer.email, customer.source) == ("zhang@bank.cn", source)
+    # The search columns follow: an exact search by the new mobile finds the customer.
+    assert Customer.objects.get(mobile_index=mobile_index("13911112222")) == customer
+    history = customer.assignments.order_by("started_at", "pk")
+    assert [(a.manager_id, a.ended_at is None) for a in history] == [
+        (bank.manager_a1.pk, False),
+        (bank.supervisor_a1.pk, True),
+    ]
+    event = AuditEvent.objects.get(action="customers.customer.update", subject_id=str(customer.pk))
+    assert set(event.changes) == {"mobile", "responsible_manager"}
+    assert event.changes["mobile"] == {"before": mask_mobile(mobile), "after": "139****2222"}
+    again = import_customers(_csv(tmp_path / "c2.csv", header, [row], "utf-8"))
+    assert (again.updated, again.unchanged) == (0, 1)
+
+
+def test_a_vip_customer_cannot_lose_its_manager_through_an_import(bank, tmp_path):
+    customer = bank.customer_a1
+    customer.vip_flag = True
+    customer.save()
+    header = ["姓名", "证件号码", "手机号码", "联系地址", "归属网点", "客户经理"]
+    row = ["张三", customer.id_number, customer.mobile, customer.address, "110101", ""]
+    result = import_customers(_csv(tmp_path / "v.csv", header, [row], "utf-8"))
+    assert result.rejected == 1
+    assert result.errors[0].reason == "贵宾客户必须指定客户经理（人户合一）"
+    customer.refresh_from_db()
+    assert customer.responsible_manager_id == bank.manager_a1.pk

@@ -317,3 +317,22 @@ def test_bulk_created_changes_equal_the_snapshot_diff(bank):
     text = services.numbered_changes_text(parts, customer.customer_number)
     assert list(json.loads(text).items()) == list(expected.items())
     assert text == json.dumps(expected)  # what the audit's JSON column stores
+
+
+def test_comparable_data_tells_what_applying_the_data_would_change(bank):
+    # The import decides "unchanged" from the data alone, without applying it.
+    customer = bank.customer_a1
+    same = factories.customer_data_of(customer)
+    kept = {"customer_number": customer.customer_number, "status": customer.status}
+    assert services.comparable_data(same, **kept) == services.comparable(customer)
+    for change in (
+        {"mobile": "13912345678"},
+        {"address": customer.address + "1号"},
+        {"email": "new@bank.cn"},
+        {"responsible_manager": None},
+        {"department": bank.outlet_a2},
+    ):
+        data = factories.customer_data_of(customer, **change)
+        assert services.comparable_data(data, **kept) != services.comparable(customer), change
+        services.apply_data(customer, data)
+        assert services.comparable_data(data, **kept) == services.comparable(customer), change
