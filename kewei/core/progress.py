@@ -48,6 +48,9 @@ class BarProgress:
     def start(self, total: int, description: str = "") -> None:
         if self._bar is not None:
             self._bar.close()
+        # No monitor thread: a batch may fork worker processes, which a process running
+        # other threads must not do (customers.importing).
+        tqdm.monitor_interval = 0
         self._bar = tqdm(
             total=total,
             desc=description,

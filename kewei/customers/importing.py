@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import zipfile
 from collections import deque
 from collections.abc import Iterator
@@ -131,6 +132,7 @@ class ImportResult:
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    workers: int = 0  # the processes that prepared the rows (0: this one)
 
     @property
     def summary(self) -> str:
@@ -727,9 +729,13 @@ def import_customers(
     progress.start(total, _("导入客户"))
     if workers is None:
         workers = settings.KEWEI_IMPORT_WORKERS if total > CHUNK else 0
-    if "fork" not in multiprocessing.get_all_start_methods():
-        workers = 0  # Windows has no fork: rows are prepared in-process
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        # Rows are prepared in-process where forking is unsafe or impossible: a process
+        # running other threads (the daily feed checks its files meanwhile; a lock held
+        # by another thread stays held in the children), and Windows.
+        workers = 0
     importer = _Importer(actor=actor, dry_run=dry_run, progress=progress)
+    importer.result.workers = workers
     with collector_paused(), batch_page_cache(), transaction.atomic():
         result = importer.run(columns, rows, workers=workers)
         if not dry_run:

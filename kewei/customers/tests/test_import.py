@@ -345,6 +345,7 @@ def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
     path = _csv(tmp_path / "w.csv", HEADER_ZH, _rows(bank), "gbk")
     in_process = import_customers(path, workers=0, dry_run=True)
     result = import_customers(path, workers=2)
+    assert (in_process.workers, result.workers) == (0, 2)
     assert (result.imported, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 3)
     errors = [(e.row, e.column, e.reason) for e in result.errors]
     assert errors == [(e.row, e.column, e.reason) for e in in_process.errors]
@@ -361,6 +362,7 @@ def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
     rows = _rows(bank)[:2]
     rows[1][5] = "北京市朝阳区望京街9号"
     again = import_customers(_csv(tmp_path / "w2.csv", HEADER_ZH, rows, "utf-8"), workers=2)
+    assert again.workers == 2
     assert (again.imported, again.updated, again.unchanged, again.rejected) == (0, 1, 1, 0)
     qian = Customer.objects.get(name="钱二")
     assert qian.address == "北京市朝阳区望京街9号"
