@@ -175,17 +175,15 @@ def _rows_from_csv(raw: bytes) -> Iterator[list[Any]]:
 
 
 def _rows_from_xlsx(path: Path) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
+    """The first sheet's rows (calamine, ten times faster than openpyxl), numbered as
+    Excel numbers them."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception as error:  # calamine's errors: not a workbook, damaged, encrypted
         raise ImportFileError(_("XLSX 文件无法读取：%(error)s") % {"error": error}) from error
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        workbook.close()
+    yield from sheet.iter_rows()
 
 
 def read_rows(path: Path) -> tuple[dict[int, str], Iterator[list[Any]]]:

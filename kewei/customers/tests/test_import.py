@@ -194,6 +194,25 @@ def test_unusable_files(bank, tmp_path, content, message):
         import_customers(path)
 
 
+def test_a_zip_that_is_not_a_workbook_is_an_unusable_file(bank, tmp_path):
+    import zipfile
+
+    path = tmp_path / "customers.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    with pytest.raises(ImportFileError, match="XLSX 文件无法读取"):
+        import_customers(path)
+
+
+def test_xlsx_rows_keep_their_excel_numbers(bank, tmp_path):
+    rows = _rows(bank)
+    rows.insert(1, [None] * len(HEADER_ZH))  # a blank line 3 in the sheet
+    result = import_customers(_xlsx(tmp_path / "gap.xlsx", HEADER_ZH, rows), dry_run=True)
+    assert (5, "证件号码", "身份证号码校验位错误") in [
+        (e.row, e.column, e.reason) for e in result.errors
+    ]
+
+
 def test_command_summary_report_and_exit_codes(bank, tmp_path):
     good = _csv(tmp_path / "good.csv", HEADER_ZH, _rows(bank)[:2], "gbk")
     out = StringIO()
