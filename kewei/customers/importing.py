@@ -704,10 +704,6 @@ def _prepare_forked(batch: list[tuple[int, list[Any]]]) -> Chunk:
     return _forked_importer.prepare(batch)
 
 
-def _pk(instance) -> int | None:
-    return instance.pk if instance is not None else None
-
-
 def import_customers(
     path: Path,
     *,
