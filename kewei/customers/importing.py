@@ -21,7 +21,7 @@ import threading
 import zipfile
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
@@ -246,21 +246,13 @@ class Prepared(NamedTuple):
     manager_id: int | None
     insert: tuple  # INSERT_COLUMNS in database form, with the customer number still open
     changes: tuple[str, str]  # the creation's audit diff as JSON, around the number
-    data: CustomerData  # for an update; department and manager by id (see _pack)
+    # What the row would make of a known customer's CUSTOMER_FIELDS (the customer's own
+    # number and status, first and last, are filled in when it is compared).
+    compared: tuple
 
 
 # A prepared chunk: the valid rows, and the rejected ones as (row, [(field, reason)]).
 Chunk = tuple[list[Prepared], list[tuple[int, list[tuple[str, str]]]]]
-
-
-def _pack(data: CustomerData) -> CustomerData:
-    """The data with its department and manager by id, to travel between processes."""
-    manager = data.responsible_manager
-    return replace(
-        data,
-        department=data.department.pk,
-        responsible_manager=manager.pk if manager is not None else None,
-    )
 
 
 class Change(NamedTuple):
@@ -313,15 +305,13 @@ class _Importer:
         self.progress = progress
         self.result = ImportResult(dry_run=dry_run)
         self.scope = current_scope()
-        departments = list(Department.objects.unrestricted().filter(is_active=True))
-        self.departments = {d.code: d for d in departments}
-        self.departments_by_pk = {d.pk: d for d in departments}
+        self.departments = {
+            d.code: d for d in Department.objects.unrestricted().filter(is_active=True)
+        }
         self.managers: dict[str, Staff] = {}
-        self.staff_by_pk: dict[int, Staff] = {}
         for staff in Staff.objects.unrestricted().filter(is_active=True):
             self.managers[staff.employee_number] = staff
             self.managers[staff.username] = staff
-            self.staff_by_pk[staff.pk] = staff
         # The outlets and managers the importer may give customers to, as on the form.
         self.reachable = set(customer_departments().values_list("pk", flat=True))
         self.assignable = set(manager_choices().values_list("pk", flat=True))
@@ -386,7 +376,7 @@ class _Importer:
                         data, number="", manager_id=manager_id, now=self.stamp, index=index
                     ),
                     changes=created_changes_text(data, manager_id=manager_id),
-                    data=_pack(data),
+                    compared=comparable_data(data, customer_number="", status=""),
                 )
             )
         return valid, rejected
@@ -404,13 +394,6 @@ class _Importer:
             ) % {"staff": manager}
             problems.append(("responsible_manager", message))
         return problems
-
-    def unpack(self, packed: CustomerData) -> CustomerData:
-        return replace(
-            packed,
-            department=self.departments_by_pk[packed.department],
-            responsible_manager=self.staff_by_pk.get(packed.responsible_manager),
-        )
 
     def run(
         self, columns: dict[int, str], rows: Iterator[list[Any]], *, workers: int = 0
@@ -526,8 +509,7 @@ class _Importer:
                 message = _("该客户（%(number)s）不在您的数据权限范围内") % {"number": number}
                 self.reject(item.row, [("id_number", message)])
                 continue
-            data = self.unpack(item.data)
-            after = list(comparable_data(data, customer_number=number, status=status))
+            after = [number, *item.compared[1:-1], status]
             for i in self.kept_at:
                 after[i] = current[i]
             after = tuple(after)
