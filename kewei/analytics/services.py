@@ -27,7 +27,7 @@ from kewei.analytics.models import (
     StagedSummary,
     Watermark,
 )
-from kewei.audit.services import audit_record
+from kewei.audit.services import audit_record, snapshot
 from kewei.core.calendar import add_months, month_start
 from kewei.core.statements import Statements
 from kewei.customers.models import Customer, CustomerStatus
@@ -110,14 +110,8 @@ def settings_save(*, actor, values: dict) -> AnalyticsSettings:
         actor=actor,
         action="analytics.settings",
         subject=saved,
-        before={
-            "margins": before.margins,
-            "contribution_threshold": before.contribution_threshold,
-            "turnover_threshold": before.turnover_threshold,
-            "churn_drop": before.churn_drop,
-            "churn_idle_months": before.churn_idle_months,
-        },
-        after=values,
+        before=snapshot(before, values),
+        after=snapshot(saved, values),
     )
     return saved
 
@@ -162,30 +156,7 @@ def activity_absorb() -> Absorbed:
             "AND t.id <= %(low)s)",
             {**span, "no": False},
         )
-        customers = _SQL.run(
-            """
-            INSERT INTO {summary} (customer_id, first_active, first_value, last_active,
-                active_days, total_value)
-            SELECT s.customer_id, s.first_active, f.value, s.last_active, s.new_days, s.total
-            FROM (SELECT customer_id, MIN(day) AS first_active, MAX(day) AS last_active,
-                    SUM(CASE WHEN is_new THEN 1 ELSE 0 END) AS new_days, SUM(value) AS total
-                  FROM {staged} GROUP BY customer_id) s
-            JOIN {staged} f ON f.customer_id = s.customer_id AND f.day = s.first_active
-            WHERE 1 = 1
-            ON CONFLICT (customer_id) DO UPDATE SET
-              first_value = CASE
-                WHEN excluded.first_active < {summary}.first_active THEN excluded.first_value
-                WHEN excluded.first_active = {summary}.first_active
-                  THEN {summary}.first_value + excluded.first_value
-                ELSE {summary}.first_value END,
-              first_active = CASE WHEN excluded.first_active < {summary}.first_active
-                THEN excluded.first_active ELSE {summary}.first_active END,
-              last_active = CASE WHEN excluded.last_active > {summary}.last_active
-                THEN excluded.last_active ELSE {summary}.last_active END,
-              active_days = {summary}.active_days + excluded.active_days,
-              total_value = {summary}.total_value + excluded.total_value
-            """
-        )
+        customers = _insert_summary_from_staged("{summary}", add=True)
         _insert_flows("t.id > %(low)s AND t.id <= %(high)s", span, add=True)
         _SQL.run("DELETE FROM {staged}")
         mark.last_id, mark.updated_at = high, timezone.now()
@@ -242,17 +213,40 @@ def _insert_flows(where: str, params: dict, *, add: bool) -> None:
     )
 
 
-def _insert_summary_from_staged(target: str) -> None:
-    """The summary of every customer in the staged days (all of their days)."""
-    _SQL.run(
+def _insert_summary_from_staged(target: str, *, add: bool = False) -> int:
+    """The summary of every customer in the staged days; ``add``: onto the summary there
+    (a staged day already active before adds value but not another active day). Returns
+    the customers written."""
+    upsert = (
+        """
+        ON CONFLICT (customer_id) DO UPDATE SET
+          first_value = CASE
+            WHEN excluded.first_active < {summary}.first_active THEN excluded.first_value
+            WHEN excluded.first_active = {summary}.first_active
+              THEN {summary}.first_value + excluded.first_value
+            ELSE {summary}.first_value END,
+          first_active = CASE WHEN excluded.first_active < {summary}.first_active
+            THEN excluded.first_active ELSE {summary}.first_active END,
+          last_active = CASE WHEN excluded.last_active > {summary}.last_active
+            THEN excluded.last_active ELSE {summary}.last_active END,
+          active_days = {summary}.active_days + excluded.active_days,
+          total_value = {summary}.total_value + excluded.total_value
+        """
+        if add
+        else ""
+    )
+    # "WHERE 1 = 1": SQLite reads ON CONFLICT after a join only behind a WHERE.
+    return _SQL.run(
         f"""
         INSERT INTO {target} (customer_id, first_active, first_value, last_active,
             active_days, total_value)
-        SELECT s.customer_id, s.first_active, f.value, s.last_active, s.days, s.total
+        SELECT s.customer_id, s.first_active, f.value, s.last_active, s.new_days, s.total
         FROM (SELECT customer_id, MIN(day) AS first_active, MAX(day) AS last_active,
-                COUNT(*) AS days, SUM(value) AS total
+                SUM(CASE WHEN is_new THEN 1 ELSE 0 END) AS new_days, SUM(value) AS total
               FROM {{staged}} GROUP BY customer_id) s
         JOIN {{staged}} f ON f.customer_id = s.customer_id AND f.day = s.first_active
+        WHERE 1 = 1
+        {upsert}
         """
     )
 
