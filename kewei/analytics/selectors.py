@@ -316,32 +316,23 @@ def manager_performance(user, day: dt.date) -> tuple[dt.date | None, list[Manage
         row.plan_days += int(counted.meets_plan and contacted_on in working)
     for row in rows.values():
         row.working_days = len(working)
-    for manager_id, n in (
-        Task.objects.unrestricted()
+    counted = {
+        "overdue": Task.objects.unrestricted()
         .filter(assignee_id__in=ids, status=TaskStatus.OPEN, due_on__lt=day)
-        .values_list("assignee_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        rows[manager_id].overdue = n
-    for manager_id, n in (
-        Complaint.objects.unrestricted()
+        .values_list("assignee_id"),
+        "complaints": Complaint.objects.unrestricted()
         .filter(
             customer__responsible_manager_id__in=ids,
             received_at__date__gte=start,
             received_at__date__lte=day,
         )
-        .values_list("customer__responsible_manager_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        rows[manager_id].complaints = n
-    for manager_id, n in (
-        Holding.objects.unrestricted()
+        .values_list("customer__responsible_manager_id"),
+        "products_sold": Holding.objects.unrestricted()
         .filter(customer__responsible_manager_id__in=ids, opened_on__gte=start, opened_on__lte=day)
-        .values_list("customer__responsible_manager_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        rows[manager_id].products_sold = n
+        .values_list("customer__responsible_manager_id"),
+    }
+    # One grouped count per figure: (manager, n).
+    for figure, per_manager in counted.items():
+        for manager_id, n in per_manager.annotate(n=Count("pk")).order_by():
+            setattr(rows[manager_id], figure, n)
     return before, list(rows.values())
