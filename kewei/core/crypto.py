@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import json
@@ -47,7 +46,6 @@ def _key_id(key: bytes) -> str:
     return hashlib.sha256(b"kewei-key-id" + key).hexdigest()[:8]
 
 
-@functools.lru_cache(maxsize=4)
 def _keyring(encoded_keys: tuple[str, ...]) -> tuple[tuple[str, AESGCM], dict[str, AESGCM]]:
     if not encoded_keys:
         raise ImproperlyConfigured("KEWEI_FIELD_ENCRYPTION_KEYS is empty")
@@ -101,7 +99,6 @@ def decrypt(token: str | None) -> str | None:
         raise DecryptionError("value does not decrypt with its key") from error
 
 
-@functools.lru_cache(maxsize=2)
 def _index_key(encoded: str) -> bytes:
     return hashlib.sha256(b"kewei-blind-index" + encoded.encode("utf-8")).digest()
 
