@@ -215,19 +215,15 @@ def bulk_insert_arrow(model: type[models.Model], table, *, using: str = "default
     column_sql = ", ".join(quote(f.column) for f in fields)
     if table.num_rows == 0:
         return 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.BytesIO()
-            pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
-            statement = f"COPY {target} ({column_sql}) FROM STDIN (FORMAT csv)"
-            with cursor.cursor.copy(statement) as copy:
-                copy.write(buffer.getvalue())
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            sql = f"INSERT INTO {target} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
-            columns = [table.column(name).to_pylist() for name in table.column_names]
-            cursor.executemany(sql, list(zip(*columns, strict=True)))
-    return table.num_rows
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+        statement = f"COPY {target} ({column_sql}) FROM STDIN (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            copy.write(buffer.getvalue())
+        return table.num_rows
+    columns = [table.column(name).to_pylist() for name in table.column_names]
+    return _write(connection, target, column_sql, len(fields), zip(*columns, strict=True))
 
 
 def fetch_arrow(sql: str, schema, *, using: str = "default"):
