@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 import os
 
@@ -103,16 +102,33 @@ def _index_key(encoded: str) -> bytes:
     return hashlib.sha256(b"kewei-blind-index" + encoded.encode("utf-8")).digest()
 
 
+_BLOCK = 64  # SHA-256's block size
+
+
+def _index_states(key: bytes) -> tuple:
+    """HMAC-SHA256 (RFC 2104) under ``key`` as its two keyed hash states, computed once.
+    ``hmac.digest`` keys them again for every value: twice the cost of hashing an ID
+    number, for every row of an import."""
+    block = key.ljust(_BLOCK, b"\0")  # the key is a SHA-256 digest: shorter than a block
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+    return inner, outer
+
+
 def blind_index(normalised_value: str | None, purpose: str) -> str | None:
     """Keyed HMAC of a normalised value; ``purpose`` separates ID numbers from mobiles."""
     if not normalised_value:
         return None
     try:
-        key = _current["index_key"]
+        inner, outer = _current["index_states"]
     except KeyError:
-        key = _current["index_key"] = _index_key(settings.BLIND_INDEX_KEY)
-    message = f"{purpose}\x00{normalised_value}".encode()
-    return hmac.digest(key, message, "sha256").hex()
+        states = _index_states(_index_key(settings.BLIND_INDEX_KEY))
+        inner, outer = _current["index_states"] = states
+    inner = inner.copy()
+    inner.update(f"{purpose}\x00{normalised_value}".encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
 
 
 def reencrypt(token: str | None) -> str | None:
