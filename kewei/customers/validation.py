@@ -165,7 +165,7 @@ def clean_customer(
     def fail(name: str, message: str) -> None:
         errors.append(FieldError(name, message))
 
-    name = re.sub(r"\s+", "", _text(raw.get("name")))
+    name = "".join(_text(raw.get("name")).split())  # without whitespace
     if not name:
         fail("name", _("不能为空"))
     elif len(name) > 50:
