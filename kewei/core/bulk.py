@@ -13,6 +13,7 @@ import gc
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -115,21 +116,19 @@ def bulk_insert(
     table = quote(model._meta.db_table)
     column_sql = ", ".join(quote(f.column) for f in fields)
 
-    # Only the columns that need it are converted: most are text and numbers.
+    # Only the columns that need it are converted: most are text and numbers. Rows that
+    # need none go to the database as they are (a row of the wrong width is refused
+    # there: SQLite counts the bindings, COPY the columns).
     converting = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
-    width = len(fields)
 
     def converted():
         for row in rows:
-            if len(row) != width:
-                raise ValueError(f"bulk_insert: a row of {len(row)} values for {width} columns")
-            if converting:
-                row = list(row)
-                for i, convert in converting:
-                    row[i] = convert(row[i])
+            row = list(row)
+            for i, convert in converting:
+                row[i] = convert(row[i])
             yield row
 
-    return _write(connection, table, column_sql, width, converted())
+    return _write(connection, table, column_sql, len(fields), converted() if converting else rows)
 
 
 def insert_rows(
@@ -148,22 +147,18 @@ def _write(connection, table: str, column_sql: str, width: int, rows: Iterable) 
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+            # On the driver's own cursor, its errors raised as Django's (IntegrityError...).
+            copying = cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN")
+            with connection.wrap_database_errors, copying as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
         else:
-            batch: list = []
             placeholders = ", ".join(["%s"] * width)
             # Table and column names come from the code, never from input.
             sql = f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= 5000:
-                    cursor.executemany(sql, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
+            rows = iter(rows)
+            while batch := list(islice(rows, 5000)):
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
