@@ -108,11 +108,11 @@ def import_stages_workload(scale: int) -> Measured:
         path = Path(directory) / "customers.csv"
         _write_import_file(path, rows, first=rows)  # others than customers.import's
         importer = importing._Importer(actor=None, dry_run=False, progress=SilentProgress())
-        columns, lines = importing.read_rows(path)
-        importer.start(columns)
+        table = importing.read_table(path)
+        importer.start(table)
         with collector_paused(), batch_page_cache():
             started = time.perf_counter()
-            chunks = [importer.prepare(batch) for batch in importer.batches(lines)]
+            chunks = [importer.prepare(batch) for batch in table.batches]
             prepared = time.perf_counter() - started
             with transaction.atomic():
                 started = time.perf_counter()

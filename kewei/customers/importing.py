@@ -20,10 +20,10 @@ import re
 import threading
 import zipfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -47,18 +47,20 @@ from kewei.core.progress import Progress, SilentProgress
 from kewei.core.request_context import current_client_ip, current_request_id
 from kewei.core.scope import current_scope
 from kewei.customers.forms import customer_departments, manager_choices
+from kewei.customers.identity import load_pinyin
 from kewei.customers.models import Customer, CustomerAssignment, InformationSource
 from kewei.customers.services import (
     COMPARED_COLUMNS,
     CUSTOMER_FIELDS,
     INSERT_COLUMNS,
     PREPARED_COLUMNS,
-    comparable_data,
+    comparable_row,
     created_changes_text,
     customer_number_block,
     insert_row,
     numbered_changes_text,
     open_assets,
+    personal_values,
 )
 from kewei.customers.services import identity_index as make_identity_index
 from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_customer
@@ -164,17 +166,83 @@ def _decode(raw: bytes) -> str:
         raise ImportFileError(_("无法识别文件编码（支持 UTF-8 与 GBK/GB18030）")) from error
 
 
-def _rows_from_csv(raw: bytes) -> Iterator[list[Any]]:
-    text = _decode(raw)
-    sample = text[:4096]
+# A batch of rows to prepare: the line number of its first row (the header is line 1),
+# and its rows; or, from a CSV file of one row a line, their text, which the process
+# that prepares them parses (reading rows cost the writing process a tenth of its time).
+Batch = tuple[int, "list[list[Any]] | str"]
+
+
+@dataclass
+class Table:
+    """A file's rows after its header row, in batches."""
+
+    columns: dict[int, str]  # column → field
+    total: int  # rows after the header, blank ones included
+    batches: Iterator[Batch]
+    dialect: type[csv.Dialect] | None = None  # how the text of a batch is parsed
+
+
+def _csv_rows(text: str, dialect, first: int) -> Iterator[list[str]]:
+    """The CSV records of ``text``, the first one numbered ``first``; a record the csv
+    module cannot read (a field over its size limit) makes the file unusable."""
+    number = first
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            yield row
+            number += 1
+    except csv.Error as error:
+        message = _("第 %(row)d 行无法读取：%(error)s") % {"row": number, "error": error}
+        raise ImportFileError(message) from error
+
+
+def _row_batches(rows: Iterator[list[Any]], size: int) -> Iterator[Batch]:
+    number = 2
+    while batch := list(islice(rows, size)):
+        yield number, batch
+        number += len(batch)
+
+
+def _line_batches(body: str, size: int) -> Iterator[Batch]:
+    """The text of ``size`` lines at a time (a row a line, the first on line 2)."""
+    start, number, length = 0, 2, len(body)
+    while start < length:
+        end = start
+        for _line in range(size):
+            end = body.find("\n", end) + 1
+            if not end:
+                end = length
+                break
+        yield number, body[start:end]
+        start, number = end, number + size
+
+
+def _one_row_a_line(text: str, dialect) -> bool:
+    """Whether every line of ``text`` is one CSV record: no quoted fields (which may
+    hold line breaks), no escapes, lines ended by LF or CRLF (never a lone CR)."""
+    return all(
+        not char or char not in text for char in (dialect.quotechar, dialect.escapechar)
+    ) and text.count("\r") == text.count("\r\n")
+
+
+def _csv_table(raw: bytes, size: int) -> tuple[list[Any] | None, Table]:
+    text = _decode(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+    if _one_row_a_line(text, dialect):
+        end = text.find("\n") + 1 or len(text)
+        header = next(_csv_rows(text[:end], dialect, 1), None)
+        body = text[end:]
+        total = body.count("\n") + (bool(body) and not body.endswith("\n"))
+        return header, Table({}, total, _line_batches(body, size), dialect)
+    rows = _csv_rows(text, dialect, 1)
+    header = next(rows, None)
+    total = sum(1 for _row in _csv_rows(text, dialect, 1)) - 1  # parsed twice: rare
+    return header, Table({}, total, _row_batches(rows, size), dialect)
 
 
-def _rows_from_xlsx(path: Path) -> Iterator[list[Any]]:
+def _xlsx_table(path: Path, size: int) -> tuple[list[Any] | None, Table]:
     """The first sheet's rows (calamine, ten times faster than openpyxl), numbered as
     Excel numbers them."""
     from python_calamine import CalamineWorkbook
@@ -183,40 +251,41 @@ def _rows_from_xlsx(path: Path) -> Iterator[list[Any]]:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except Exception as error:  # calamine's errors: not a workbook, damaged, encrypted
         raise ImportFileError(_("XLSX 文件无法读取：%(error)s") % {"error": error}) from error
-    yield from sheet.iter_rows()
+    rows = sheet.iter_rows()  # from the first row, up to the last one used
+    header = next(rows, None)
+    total = sheet.end[0] if sheet.end else 0  # the last used row's index from 0
+    return header, Table({}, total, _row_batches(rows, size))
 
 
-def read_rows(path: Path) -> tuple[dict[int, str], Iterator[list[Any]]]:
-    """The column → field map of the header, and the data rows. Raises ImportFileError."""
-    path = Path(path)
+def read_table(path: Path, size: int | None = None) -> Table:
+    """The file's header, mapped to fields, and its rows in batches of ``size`` (CHUNK).
+    Raises ImportFileError."""
+    path, size = Path(path), size or CHUNK
     if not path.is_file():
         raise ImportFileError(_("文件不存在：%(path)s") % {"path": path})
     with path.open("rb") as handle:
         head = handle.read(4)
     if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
-        rows = _rows_from_xlsx(path)
+        header, table = _xlsx_table(path, size)
     elif path.suffix.lower() in {".xls", ".xlsx", ".xlsm"}:
         raise ImportFileError(_("不支持的文件格式：请使用 CSV 或 XLSX（不支持旧版 XLS）"))
     else:
         raw = path.read_bytes()
         if b"\x00" in raw[:4096]:
             raise ImportFileError(_("不支持的文件格式：请使用 CSV 或 XLSX"))
-        rows = _rows_from_csv(raw)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ImportFileError(_("文件为空")) from None
-    columns: dict[int, str] = {}
+        header, table = _csv_table(raw, size)
+    if header is None:
+        raise ImportFileError(_("文件为空"))
     for index, title in enumerate(header):
         key = re.sub(r"[\s_\-（）()*]+", "", str(title or "")).lower()
         name = _LOOKUP.get(key)
-        if name and name not in columns.values():
-            columns[index] = name
-    missing = [f for f in REQUIRED_COLUMNS if f not in columns.values()]
-    if len(columns) < 2 or missing:
+        if name and name not in table.columns.values():
+            table.columns[index] = name
+    missing = [f for f in REQUIRED_COLUMNS if f not in table.columns.values()]
+    if len(table.columns) < 2 or missing:
         labels = "、".join(str(FIELD_LABELS[f]) for f in missing) or _("全部")
         raise ImportFileError(_("无法识别表头：缺少列 %(columns)s") % {"columns": labels})
-    return columns, rows
+    return table
 
 
 def file_sha256(path: Path) -> str:
@@ -227,10 +296,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def count_rows(path: Path) -> int:
-    """Data rows (for the progress bar); cheap next to the import itself."""
-    _columns, rows = read_rows(path)
-    return sum(1 for row in rows if any(cell not in (None, "") for cell in row))
+def _blank(row: list[Any]) -> bool:
+    """A row with nothing in it (counted in C: a generator over the cells cost a
+    microsecond a row)."""
+    return row.count("") + row.count(None) == len(row)
 
 
 class Prepared(NamedTuple):
@@ -246,13 +315,18 @@ class Prepared(NamedTuple):
     manager_id: int | None
     insert: tuple  # INSERT_COLUMNS in database form, with the customer number still open
     changes: tuple[str, str]  # the creation's audit diff as JSON, around the number
-    # What the row would make of a known customer's CUSTOMER_FIELDS (the customer's own
-    # number and status, first and last, are filled in when it is compared).
-    compared: tuple
+    # The fields ``insert`` holds encrypted, in clear (services.personal_values): what a
+    # known customer is compared with. The comparable tuple itself is built only for
+    # known customers: carried for every row, it cost more than the rest of the row.
+    personal: tuple
 
 
-# A prepared chunk: the valid rows, and the rejected ones as (row, [(field, reason)]).
-Chunk = tuple[list[Prepared], list[tuple[int, list[tuple[str, str]]]]]
+class Chunk(NamedTuple):
+    """A prepared batch."""
+
+    valid: list[Prepared]
+    rejected: list[tuple[int, list[tuple[str, str]]]]  # (row, [(field, reason)])
+    rows: int  # the rows read, blank ones included
 
 
 class Change(NamedTuple):
@@ -336,21 +410,17 @@ class _Importer:
             label = str(FIELD_LABELS.get(field_name, field_name))
             self.result.errors.append(RowError(row=row, column=label, reason=reason))
 
-    @staticmethod
-    def batches(rows: Iterator[list[Any]]) -> Iterator[list[tuple[int, list[Any]]]]:
-        """The rows in chunks, each with its line number (the header is line 1)."""
-        numbered = enumerate(rows, start=2)
-        while batch := list(islice(numbered, CHUNK)):
-            yield batch
-
-    def prepare(self, batch: list[tuple[int, list[Any]]]) -> Chunk:
+    def prepare(self, batch: Batch) -> Chunk:
         """Validate and prepare rows: checksums, encryption, blind indexes, pinyin and
         audit diffs, with no database access."""
         valid: list[Prepared] = []
         rejected: list[tuple[int, list[tuple[str, str]]]] = []
         columns = list(self.columns.items())
-        for number, row in batch:
-            if not any(cell not in (None, "") for cell in row):
+        first, rows = batch
+        if isinstance(rows, str):
+            rows = list(_csv_rows(rows, self.dialect, first))
+        for number, row in enumerate(rows, first):
+            if _blank(row):
                 continue  # a blank line
             width = len(row)
             raw = {name: row[i] if i < width else None for i, name in columns}
@@ -376,10 +446,10 @@ class _Importer:
                         data, number="", manager_id=manager_id, now=self.stamp, index=index
                     ),
                     changes=created_changes_text(data, manager_id=manager_id),
-                    compared=comparable_data(data, customer_number="", status=""),
+                    personal=personal_values(data),
                 )
             )
-        return valid, rejected
+        return Chunk(valid, rejected, len(rows))
 
     def out_of_reach(self, data: CustomerData) -> list[tuple[str, str]]:
         """A customer goes only to the outlets and managers the importer looks after."""
@@ -395,18 +465,28 @@ class _Importer:
             problems.append(("responsible_manager", message))
         return problems
 
-    def run(
-        self, columns: dict[int, str], rows: Iterator[list[Any]], *, workers: int = 0
-    ) -> ImportResult:
-        self.start(columns)
-        for chunk in self.prepared_chunks(self.batches(rows), workers):
+    def run(self, table: Table, *, workers: int) -> ImportResult:
+        """Import the table's rows. A file of one batch is prepared in this process; a
+        longer one by ``workers`` processes (none: in this one)."""
+        self.start(table)
+        self.progress.start(table.total, _("导入客户"))
+        first = next(table.batches, None)
+        second = next(table.batches, None)
+        if second is None:  # one batch: nothing to prepare ahead of writing
+            self.result.workers = 0
+            chunks: Iterable[Chunk] = [] if first is None else [self.prepare(first)]
+        else:
+            self.result.workers = workers
+            chunks = self.prepared_chunks(chain([first, second], table.batches), workers)
+        for chunk in chunks:
             self.write_chunk(chunk)
         self.finish()
         return self.result
 
-    def start(self, columns: dict[int, str]) -> None:
+    def start(self, table: Table) -> None:
         """What the file's columns decide for every row."""
-        self.columns = columns
+        columns = self.columns = table.columns
+        self.dialect = table.dialect
         # Without a source column, rows are recorded as coming from a bulk import.
         self.default_source = "" if "source" in columns.values() else InformationSource.IMPORT
         # A column the file leaves out is not changed on known customers.
@@ -415,8 +495,8 @@ class _Importer:
         self.kept_at = [COMPARED_COLUMNS.index(attname) for attname in kept]
         self.assigned = tuple(column for column in UPDATED_COLUMNS if column not in kept)
 
-    def prepared_chunks(self, batches, workers: int) -> Iterator[Chunk]:
-        """Each chunk prepared, in file order. With workers, chunks are prepared in
+    def prepared_chunks(self, batches: Iterator[Batch], workers: int) -> Iterator[Chunk]:
+        """Each batch prepared, in file order. With workers, batches are prepared in
         worker processes while this one writes the chunks before them: preparing (the
         checksums, the encryption, the blind indexes, pinyin and the audit diffs) is
         half the work of an import, and needs no database."""
@@ -425,6 +505,7 @@ class _Importer:
             return
         global _forked_importer
         _forked_importer = self
+        load_pinyin()
         # Forked, the workers start at once with everything the importer has loaded (the
         # departments, the staff); they never touch the database connection they inherit.
         context = multiprocessing.get_context("fork")
@@ -435,7 +516,7 @@ class _Importer:
                 pending: deque = deque()
                 for batch in batches:
                     pending.append(pool.apply_async(_prepare_forked, (batch,)))
-                    # A few chunks ahead, not the whole file: memory stays flat.
+                    # A few batches ahead, not the whole file: memory stays flat.
                     if len(pending) > workers + 1:
                         yield pending.popleft().get()
                 while pending:
@@ -444,7 +525,7 @@ class _Importer:
             _forked_importer = None
 
     def write_chunk(self, chunk: Chunk) -> None:
-        valid, rejected = chunk
+        valid, rejected, rows = chunk
         for number, problems in rejected:
             self.reject(number, problems)
         keyed: list[Prepared] = []
@@ -476,7 +557,7 @@ class _Importer:
         creates = self.refuse_taken_numbers(creates)
         self.result.imported += len(creates)
         self.result.updated += len(changes)
-        self.progress.advance(len(valid) + len(rejected))
+        self.progress.advance(rows)
         if not self.dry_run:
             self.insert(creates)
             self.update(changes)
@@ -509,7 +590,9 @@ class _Importer:
                 message = _("该客户（%(number)s）不在您的数据权限范围内") % {"number": number}
                 self.reject(item.row, [("id_number", message)])
                 continue
-            after = [number, *item.compared[1:-1], status]
+            after = list(
+                comparable_row(item.insert, item.personal, customer_number=number, status=status)
+            )
             for i in self.kept_at:
                 after[i] = current[i]
             after = tuple(after)
@@ -682,7 +765,7 @@ def _worker_start(language: str) -> None:
     os.nice(10)  # preparing gives way to the writing process and to the pages served
 
 
-def _prepare_forked(batch: list[tuple[int, list[Any]]]) -> Chunk:
+def _prepare_forked(batch: Batch) -> Chunk:
     return _forked_importer.prepare(batch)
 
 
@@ -700,20 +783,17 @@ def import_customers(
     (``KEWEI_IMPORT_WORKERS`` unless given) while this process writes."""
     progress = progress or SilentProgress()
     path = Path(path)
-    total = count_rows(path)
-    columns, rows = read_rows(path)
-    progress.start(total, _("导入客户"))
+    table = read_table(path)
     if workers is None:
-        workers = settings.KEWEI_IMPORT_WORKERS if total > CHUNK else 0
+        workers = settings.KEWEI_IMPORT_WORKERS
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         # Rows are prepared in-process where forking is unsafe or impossible: a process
         # running other threads (the daily feed checks its files meanwhile; a lock held
         # by another thread stays held in the children), and Windows.
         workers = 0
     importer = _Importer(actor=actor, dry_run=dry_run, progress=progress)
-    importer.result.workers = workers
     with collector_paused(), batch_page_cache(), transaction.atomic():
-        result = importer.run(columns, rows, workers=workers)
+        result = importer.run(table, workers=workers)
         if not dry_run:
             audit_record(
                 actor=actor,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from kewei.audit.models import AuditEvent
+from kewei.core.progress import SilentProgress
 from kewei.core.scope import scope_activated
 from kewei.customers.importing import ImportFileError, import_customers
 from kewei.customers.models import Customer
@@ -362,9 +363,13 @@ def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
 
     monkeypatch.setattr(importing, "CHUNK", 2)
     path = _csv(tmp_path / "w.csv", HEADER_ZH, _rows(bank), "gbk")
-    in_process = import_customers(path, workers=0, dry_run=True)
-    result = import_customers(path, workers=2)
-    assert (in_process.workers, result.workers) == (0, 2)
+    in_process, forked = SilentProgress(), SilentProgress()
+    in_process_result = import_customers(path, workers=0, dry_run=True, progress=in_process)
+    result = import_customers(path, workers=2, progress=forked)
+    assert (in_process_result.workers, result.workers) == (0, 2)
+    # The progress counts the rows after the header, the blank line too, either way.
+    assert (in_process.total, in_process.done) == (forked.total, forked.done) == (6, 6)
+    in_process = in_process_result
     assert (result.imported, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 3)
     errors = [(e.row, e.column, e.reason) for e in result.errors]
     assert errors == [(e.row, e.column, e.reason) for e in in_process.errors]
@@ -380,7 +385,11 @@ def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
 
     rows = _rows(bank)[:2]
     rows[1][5] = "北京市朝阳区望京街9号"
-    again = import_customers(_csv(tmp_path / "w2.csv", HEADER_ZH, rows, "utf-8"), workers=2)
+    path = _csv(tmp_path / "w2.csv", HEADER_ZH, rows, "utf-8")
+    # A file of one chunk is prepared in this process, whatever the workers.
+    assert import_customers(path, workers=2, dry_run=True).workers == 0
+    monkeypatch.setattr(importing, "CHUNK", 1)
+    again = import_customers(path, workers=2)
     assert again.workers == 2
     assert (again.imported, again.updated, again.unchanged, again.rejected) == (0, 1, 1, 0)
     qian = Customer.objects.get(name="钱二")
@@ -465,3 +474,48 @@ def test_a_vip_customer_cannot_lose_its_manager_through_an_import(bank, tmp_path
     assert result.errors[0].reason == "贵宾客户必须指定客户经理（人户合一）"
     customer.refresh_from_db()
     assert customer.responsible_manager_id == bank.manager_a1.pk
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_quoted_fields_over_several_lines_keep_the_row_numbers(
+    bank, tmp_path, monkeypatch, workers
+):
+    # A quoted address holds a line break and a comma: the file is no longer one row a
+    # line, and rows keep their numbers in the file's records (as a spreadsheet shows).
+    from kewei.customers import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    rows = _rows(bank)
+    rows[1][5] = "北京市朝阳区建国路2号\n3单元, 501室"
+    path = _csv(tmp_path / "quoted.csv", HEADER_ZH, rows, "utf-8")
+    assert b'"' in path.read_bytes()
+    progress = SilentProgress()
+    result = import_customers(path, workers=workers, progress=progress)
+    assert result.workers == workers
+    assert (result.imported, result.rejected, progress.total, progress.done) == (2, 3, 6, 6)
+    reasons = [(e.row, e.column, e.reason) for e in result.errors]
+    assert (4, "证件号码", "身份证号码校验位错误") in reasons
+    assert (6, "证件号码", "与第 2 行的证件号码重复") in reasons
+    assert Customer.objects.get(name="钱二").address == "北京市朝阳区建国路2号\n3单元, 501室"
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_unreadable_row_makes_the_file_unusable(bank, tmp_path, monkeypatch, quoted, workers):
+    # A field over the csv module's limit in row 151: the row is named, nothing written.
+    from kewei.customers import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 50)
+    lines = [",".join(HEADER_ZH[:7])] + [
+        f"客户{n},身份证,{resident_id('19800101', n)},,139{n:08d},北京市,110101"
+        for n in range(1, 201)
+    ]
+    if quoted:
+        lines[1] = lines[1].replace("北京市", '"北京市,海淀区"')
+    lines.insert(150, "长" * 200_000 + ",身份证")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = Customer.objects.count()
+    with pytest.raises(ImportFileError, match="第 151 行无法读取"):
+        import_customers(path, workers=workers)
+    assert Customer.objects.count() == before

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
 from kewei.core.scope import scope_activated
@@ -301,38 +302,58 @@ def test_customers_go_only_to_staff_within_reach(bank):
     assert not AuditEvent.objects.filter(action="customers.book.transfer").exists()
 
 
-def test_bulk_created_changes_equal_the_snapshot_diff(bank):
-    # The import builds creation diffs without model instances; they must read the same.
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"responsible_manager": None},
+        {"email": "Wang.Fang@example.com", "vip_flag": True},
+        {"name": '欧阳"小%s明"', "address": "北京市海淀区中关村大街1号"},
+    ],
+)
+def test_bulk_created_changes_equal_the_snapshot_diff(bank, changes):
+    # The import builds creation diffs from a template, without model instances; they
+    # must read the same as the audit's own diff of the customer, character for
+    # character (what the audit's JSON column stores).
     from kewei.audit.services import diff, snapshot
 
     customer = bank.customer_a1
-    data = factories.customer_data_of(customer)
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.save()
+    data = factories.customer_data_of(customer, vip_flag=customer.vip_flag)
     expected = diff(None, snapshot(customer, services.CUSTOMER_FIELDS))
-    built = services.created_changes(
-        data, number=customer.customer_number, manager_id=customer.responsible_manager_id
-    )
-    assert list(built.items()) == list(expected.items())
-    # The same diff as the JSON text the import writes, numbered after it was prepared.
     parts = services.created_changes_text(data, manager_id=customer.responsible_manager_id)
     text = services.numbered_changes_text(parts, customer.customer_number)
     assert list(json.loads(text).items()) == list(expected.items())
-    assert text == json.dumps(expected)  # what the audit's JSON column stores
+    assert text == json.dumps(expected)
+    assert ("responsible_manager" in expected) == (customer.responsible_manager_id is not None)
 
 
-def test_comparable_data_tells_what_applying_the_data_would_change(bank):
-    # The import decides "unchanged" from the data alone, without applying it.
+def test_comparable_row_tells_what_applying_the_data_would_change(bank):
+    # The import decides "unchanged" from a prepared row, without applying it.
     customer = bank.customer_a1
-    same = factories.customer_data_of(customer)
     kept = {"customer_number": customer.customer_number, "status": customer.status}
-    assert services.comparable_data(same, **kept) == services.comparable(customer)
+
+    def comparable_row(data):
+        manager = data.responsible_manager
+        row = services.insert_row(
+            data, number="", manager_id=manager and manager.pk, now=timezone.now()
+        )
+        return services.comparable_row(row, services.personal_values(data), **kept)
+
+    same = factories.customer_data_of(customer)
+    assert comparable_row(same) == services.comparable(customer)
     for change in (
         {"mobile": "13912345678"},
         {"address": customer.address + "1号"},
         {"email": "new@bank.cn"},
         {"responsible_manager": None},
         {"department": bank.outlet_a2},
+        {"id_number": "110105195001010039"},  # another person, born on another day
+        {"name": "张三丰"},
     ):
         data = factories.customer_data_of(customer, **change)
-        assert services.comparable_data(data, **kept) != services.comparable(customer), change
+        assert comparable_row(data) != services.comparable(customer), change
         services.apply_data(customer, data)
-        assert services.comparable_data(data, **kept) == services.comparable(customer), change
+        assert comparable_row(data) == services.comparable(customer), change
