@@ -367,9 +367,16 @@ def _changes_sql(statement: str, assigned: tuple[str, ...] = ()) -> None:
         )
 
 
-def _snapshot(values: tuple) -> dict:
-    """The audit snapshot of a customer with these COMPARED_COLUMNS values."""
-    return snapshot_values(Customer, dict(zip(CUSTOMER_FIELDS, values, strict=True)))
+def _changes_text(before: tuple, after: tuple) -> str:
+    """The audit diff of a changed customer, given its COMPARED_COLUMNS before and after,
+    as the JSON text the trail stores: ``diff`` of the two snapshots, each taken of the
+    changed fields only (a whole snapshot cost an update four times as much)."""
+    changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+
+    def snapshot(values: tuple) -> dict:
+        return snapshot_values(Customer, {CUSTOMER_FIELDS[i]: values[i] for i in changed})
+
+    return json.dumps(diff(snapshot(before), snapshot(after)))
 
 
 class _Importer:
@@ -692,7 +699,7 @@ class _Importer:
                 change.pk,
                 f"{change.item.name}（{change.before[0]}）",
                 "customers.customer.update",
-                json.dumps(diff(_snapshot(change.before), _snapshot(change.after))),
+                _changes_text(change.before, change.after),
             )
             for change in changes
         )
