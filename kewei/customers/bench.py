@@ -81,7 +81,7 @@ def import_workload(scale: int) -> Measured:
         seconds=seconds,
         figures={
             "rejected": result.rejected,
-            "workers": settings.KEWEI_IMPORT_WORKERS,
+            "workers": result.workers,
             "cpus": os.cpu_count(),
         },
     )
@@ -192,7 +192,6 @@ def search_workload(scale: int) -> Measured:
 
 @register_benchmark("customers.page", description="客户视图页面 / the customer page")
 def page_workload(scale: int) -> Measured:
-    from django.conf import settings
     from django.test import Client
     from django.test.utils import override_settings
 
