@@ -180,6 +180,7 @@ class Table:
     total: int  # rows after the header, blank ones included
     batches: Iterator[Batch]
     dialect: type[csv.Dialect] | None = None  # how the text of a batch is parsed
+    nul: bool = False  # some cell may hold a NUL character: rows are checked for it
 
 
 def _csv_rows(text: str, dialect, first: int) -> Iterator[list[str]]:
@@ -247,11 +248,11 @@ def _csv_table(raw: bytes, size: int) -> tuple[list[Any] | None, Table]:
         header = next(_csv_rows(text[:end], dialect, 1), None)
         body = text[end:]
         total = body.count("\n") + (bool(body) and not body.endswith("\n"))
-        return header, Table({}, total, _line_batches(body, size), dialect)
+        return header, Table({}, total, _line_batches(body, size), dialect, "\x00" in body)
     rows = _csv_rows(text, dialect, 1)
     header = next(rows, None)
     total = sum(1 for _row in _csv_rows(text, dialect, 1)) - 1  # parsed twice: rare
-    return header, Table({}, total, _row_batches(rows, size), dialect)
+    return header, Table({}, total, _row_batches(rows, size), dialect, "\x00" in text)
 
 
 def _xlsx_table(path: Path, size: int) -> tuple[list[Any] | None, Table]:
@@ -306,6 +307,18 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _nul_cells(row: list[Any], columns: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """The imported cells of ``row`` that hold a NUL character: bad input, which no
+    text column takes (PostgreSQL refuses it). Only the first 4 KB of a file are looked
+    at for binary content, and the csv module reads NUL as text."""
+    width = len(row)
+    return [
+        (name, _("不能包含空字符（NUL）。"))
+        for i, name in columns
+        if i < width and isinstance(row[i], str) and "\x00" in row[i]
+    ]
 
 
 def _blank(row: list[Any]) -> bool:
@@ -441,6 +454,9 @@ class _Importer:
         for number, row in enumerate(rows, first):
             if _blank(row):
                 continue  # a blank line
+            if self.nul and (problems := _nul_cells(row, columns)):
+                rejected.append((number, problems))
+                continue
             width = len(row)
             raw = {name: row[i] if i < width else None for i, name in columns}
             data, errors = clean_customer(
@@ -498,7 +514,7 @@ class _Importer:
     def start(self, table: Table) -> None:
         """What the file's columns decide for every row."""
         columns = self.columns = table.columns
-        self.dialect = table.dialect
+        self.dialect, self.nul = table.dialect, table.nul
         # Without a source column, rows are recorded as coming from a bulk import.
         self.default_source = "" if "source" in columns.values() else InformationSource.IMPORT
         # A column the file leaves out is not changed on known customers.

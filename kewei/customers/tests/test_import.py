@@ -519,3 +519,24 @@ def test_an_unreadable_row_makes_the_file_unusable(bank, tmp_path, monkeypatch, 
     with pytest.raises(ImportFileError, match="第 151 行无法读取"):
         import_customers(path, workers=workers)
     assert Customer.objects.count() == before
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_nul_character_in_a_row_rejects_the_row(bank, tmp_path, quoted):
+    # Past the first 4 KB (which are checked for binary content), the csv module reads a
+    # NUL as text; the row is rejected naming the column, as PostgreSQL would refuse it.
+    lines = [",".join(HEADER_ZH[:7])] + [
+        f"客户{n},身份证,{resident_id('19800101', n)},,139{n:08d},北京市,110101"
+        for n in range(1, 121)
+    ]
+    if quoted:
+        lines[1] = lines[1].replace("北京市", '"北京市,海淀区"')
+    lines[100] = lines[100].replace("客户", "客\x00户", 1)
+    path = tmp_path / "nul.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.read_bytes().index(b"\x00") > 4096
+    result = import_customers(path)
+    assert (result.imported, result.rejected) == (119, 1)
+    assert [(e.row, e.column, e.reason) for e in result.errors] == [
+        (101, "姓名", "不能包含空字符（NUL）。")
+    ]
