@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 
 from kewei.audit.models import AuditEvent
+from kewei.core.bulk import bulk_insert, db_value
 from kewei.core.request_context import (
     current_api_client,
     current_client_ip,
@@ -91,6 +92,22 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
     return changes
 
 
+def _actor(actor: Any, actor_label: str | None) -> tuple[int | None, str]:
+    """The id and label an event records for ``actor`` (a staff member, or None for the
+    system)."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id = actor.pk
+        label = actor_label or f"{actor.get_full_name()}（{actor.get_username()}）"
+    else:
+        actor_id = None
+        label = actor_label or SYSTEM_ACTOR
+    via = current_api_client()
+    if via:
+        # A write through the integration API names the token that made it.
+        label = f"{label} · {via}"
+    return actor_id, label[:120]
+
+
 def audit_record(
     *,
     actor: Any,
@@ -102,19 +119,10 @@ def audit_record(
     actor_label: str | None = None,
 ) -> AuditEvent:
     """Append one audit event. ``actor`` is a staff member, or None for the system."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_id = actor.pk
-        label = actor_label or f"{actor.get_full_name()}（{actor.get_username()}）"
-    else:
-        actor_id = None
-        label = actor_label or SYSTEM_ACTOR
-    via = current_api_client()
-    if via:
-        # A write through the integration API names the token that made it.
-        label = f"{label} · {via}"
+    actor_id, label = _actor(actor, actor_label)
     event = AuditEvent(
         actor_id=actor_id,
-        actor_label=label[:120],
+        actor_label=label,
         action=action,
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
@@ -126,3 +134,57 @@ def audit_record(
     )
     event.save(force_insert=True)
     return event
+
+
+def audit_records(
+    *,
+    actor: Any,
+    action: str,
+    model: type[models.Model],
+    events: Iterable[tuple[Any, str, str]],
+    occurred_at: dt.datetime,
+    note: str = "",
+    actor_label: str | None = None,
+) -> int:
+    """Append one event per changed row of ``model``, in one set-based insert: for
+    batches. ``events`` are (subject id, subject label, changes as the JSON text of a
+    :func:`diff`), the changes already serialised (a batch builds them without model
+    instances). Returns the number of events written."""
+    actor_id, label = _actor(actor, actor_label)
+    request_id = current_request_id()
+    stamp = db_value(AuditEvent, "occurred_at", occurred_at)
+    client_ip = db_value(AuditEvent, "client_ip", current_client_ip())
+    subject_type = model._meta.label_lower
+    return bulk_insert(
+        AuditEvent,
+        [
+            "occurred_at",
+            "actor_id",
+            "actor_label",
+            "action",
+            "subject_type",
+            "subject_id",
+            "subject_label",
+            "request_id",
+            "client_ip",
+            "changes",
+            "note",
+        ],
+        (
+            (
+                stamp,
+                actor_id,
+                label,
+                action,
+                subject_type,
+                str(pk),
+                subject_label[:200],
+                request_id,
+                client_ip,
+                changes,
+                note,
+            )
+            for pk, subject_label, changes in events
+        ),
+        prepared=["occurred_at", "client_ip", "changes"],
+    )

@@ -33,8 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kewei.audit.models import AuditEvent
-from kewei.audit.services import audit_record, diff, snapshot_values
+from kewei.audit.services import audit_record, audit_records, diff, snapshot_values
 from kewei.core.bulk import (
     batch_page_cache,
     bulk_insert,
@@ -44,7 +43,6 @@ from kewei.core.bulk import (
     values_in,
 )
 from kewei.core.progress import Progress, SilentProgress
-from kewei.core.request_context import current_client_ip, current_request_id
 from kewei.core.scope import current_scope
 from kewei.customers.forms import customer_departments, manager_choices
 from kewei.customers.identity import load_pinyin
@@ -429,11 +427,6 @@ class _Importer:
         # Looked up once: the time zone lookup per row cost 7 % of an import.
         self.today = timezone.localdate(self.now)
         self.actor_id = getattr(actor, "pk", None)
-        self.actor_label = (
-            f"{actor.get_full_name()}（{actor.get_username()}）"
-            if actor is not None
-            else _("批量导入")
-        )
 
     def reject(self, row: int, problems: list[tuple[str, str]]) -> None:
         """One rejected row, with every problem found in it as (field, reason)."""
@@ -673,11 +666,11 @@ class _Importer:
             (ids[number], item.manager_id) for number, item in zip(numbers, creates, strict=True)
         )
         self.audit(
+            "customers.customer.create",
             (
                 (
                     ids[number],
                     f"{item.name}（{number}）",
-                    "customers.customer.create",
                     numbered_changes_text(item.changes, number),
                 )
                 for number, item in zip(numbers, creates, strict=True)
@@ -716,13 +709,15 @@ class _Importer:
             ).update(ended_at=self.now)
             self.assign((c.pk, c.after[_MANAGER]) for c in moved)
         self.audit(
+            "customers.customer.update",
             (
-                change.pk,
-                f"{change.item.name}（{change.before[0]}）",
-                "customers.customer.update",
-                _changes_text(change.before, change.after),
-            )
-            for change in changes
+                (
+                    change.pk,
+                    f"{change.item.name}（{change.before[0]}）",
+                    _changes_text(change.before, change.after),
+                )
+                for change in changes
+            ),
         )
 
     def finish(self) -> None:
@@ -745,43 +740,17 @@ class _Importer:
             prepared=["started_at"],
         )
 
-    def audit(self, events) -> None:
-        """One audit event per customer written, in one set-based insert; each event's
-        changes come as the JSON text the audit trail stores."""
-        request_id, note = current_request_id(), _("批量导入")
-        client_ip = db_value(AuditEvent, "client_ip", current_client_ip())
-        bulk_insert(
-            AuditEvent,
-            [
-                "occurred_at",
-                "actor_id",
-                "actor_label",
-                "action",
-                "subject_type",
-                "subject_id",
-                "subject_label",
-                "request_id",
-                "client_ip",
-                "changes",
-                "note",
-            ],
-            (
-                (
-                    self.stamp,
-                    self.actor_id,
-                    self.actor_label[:120],
-                    action,
-                    "customers.customer",
-                    str(pk),
-                    label[:200],
-                    request_id,
-                    client_ip,
-                    changes,
-                    note,
-                )
-                for pk, label, action, changes in events
-            ),
-            prepared=["occurred_at", "client_ip", "changes"],
+    def audit(self, action: str, events) -> None:
+        """One audit event per customer written (subject id, label, changes as JSON)."""
+        audit_records(
+            actor=self.actor,
+            action=action,
+            model=Customer,
+            events=events,
+            occurred_at=self.now,
+            note=_("批量导入"),
+            # An import run by the system (a command) names itself.
+            actor_label=None if self.actor is not None else _("批量导入"),
         )
 
 
