@@ -46,18 +46,20 @@ from kewei.core.progress import Progress, SilentProgress
 from kewei.core.scope import current_scope
 from kewei.customers.forms import customer_departments, manager_choices
 from kewei.customers.identity import load_pinyin
-from kewei.customers.models import Customer, CustomerAssignment, InformationSource
+from kewei.customers.models import Customer, InformationSource
 from kewei.customers.services import (
     COMPARED_COLUMNS,
     CUSTOMER_FIELDS,
     INSERT_COLUMNS,
     PREPARED_COLUMNS,
+    close_assignments,
     comparable_row,
     created_changes_text,
     customer_number_block,
     insert_row,
     numbered_changes_text,
     open_assets,
+    open_assignments,
     personal_values,
 )
 from kewei.customers.services import identity_index as make_identity_index
@@ -426,7 +428,6 @@ class _Importer:
         self.stamp = db_value(Customer, "created_at", self.now)  # the database's form
         # Looked up once: the time zone lookup per row cost 7 % of an import.
         self.today = timezone.localdate(self.now)
-        self.actor_id = getattr(actor, "pk", None)
 
     def reject(self, row: int, problems: list[tuple[str, str]]) -> None:
         """One rejected row, with every problem found in it as (field, reason)."""
@@ -662,8 +663,11 @@ class _Importer:
         )
         ids = dict(values_in(Customer, ["customer_number", "id"], "customer_number", numbers))
         open_assets(dict.fromkeys(ids.values(), Decimal(0)))
-        self.assign(
-            (ids[number], item.manager_id) for number, item in zip(numbers, creates, strict=True)
+        open_assignments(
+            ((ids[number], item.manager_id) for number, item in zip(numbers, creates, strict=True)),
+            at=self.now,
+            actor=self.actor,
+            reason=_("批量导入"),
         )
         self.audit(
             "customers.customer.create",
@@ -704,10 +708,13 @@ class _Importer:
         )
         moved = [c for c in changes if c.before[_MANAGER] != c.after[_MANAGER]]
         if moved:
-            CustomerAssignment.objects.unrestricted().filter(
-                customer_id__in=[c.pk for c in moved], ended_at__isnull=True
-            ).update(ended_at=self.now)
-            self.assign((c.pk, c.after[_MANAGER]) for c in moved)
+            close_assignments([c.pk for c in moved], self.now)
+            open_assignments(
+                ((c.pk, c.after[_MANAGER]) for c in moved),
+                at=self.now,
+                actor=self.actor,
+                reason=_("批量导入"),
+            )
         self.audit(
             "customers.customer.update",
             (
@@ -725,20 +732,6 @@ class _Importer:
         if self.changes_table:
             _changes_sql("DROP TABLE {changes}")
             self.changes_table = False
-
-    def assign(self, pairs) -> None:
-        """Open assignments of (customer id, manager id), a manager of None skipped."""
-        reason = _("批量导入")
-        bulk_insert(
-            CustomerAssignment,
-            ["customer_id", "manager_id", "started_at", "assigned_by_id", "reason"],
-            (
-                (pk, manager_id, self.stamp, self.actor_id, reason)
-                for pk, manager_id in pairs
-                if manager_id is not None
-            ),
-            prepared=["started_at"],
-        )
 
     def audit(self, action: str, events) -> None:
         """One audit event per customer written (subject id, label, changes as JSON)."""

@@ -348,15 +348,38 @@ def _ensure_manager_in_reach(manager: Staff) -> None:
         )
 
 
+def close_assignments(customer_ids: Sequence[int], at: dt.datetime) -> None:
+    """End the customers' open assignment periods at ``at``."""
+    CustomerAssignment.objects.unrestricted().filter(
+        customer_id__in=customer_ids, ended_at__isnull=True
+    ).update(ended_at=at)
+
+
+def open_assignments(
+    pairs: Iterable[tuple[int, int | None]], *, at: dt.datetime, actor, reason: str
+) -> None:
+    """An assignment period from ``at`` for each (customer id, manager id), in one
+    set-based insert; a manager of None opens none."""
+    bulk_insert(
+        CustomerAssignment,
+        ["customer_id", "manager_id", "started_at", "assigned_by_id", "reason"],
+        (
+            (customer_id, manager_id, at, getattr(actor, "pk", None), reason)
+            for customer_id, manager_id in pairs
+            if manager_id is not None
+        ),
+    )
+
+
 def _open_assignment(customer: Customer, manager: Staff | None, actor, reason: str) -> None:
     now = timezone.now()
-    CustomerAssignment.objects.unrestricted().filter(
-        customer=customer, ended_at__isnull=True
-    ).update(ended_at=now)
-    if manager is not None:
-        CustomerAssignment.objects.create(
-            customer=customer, manager=manager, started_at=now, assigned_by=actor, reason=reason
-        )
+    close_assignments([customer.pk], now)
+    open_assignments(
+        [(customer.pk, manager.pk if manager is not None else None)],
+        at=now,
+        actor=actor,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -517,19 +540,12 @@ def _assign_many(*, actor, plan: Sequence[tuple[int, int]], reason: str) -> dict
         by_target.setdefault(target, []).append(customer_id)
     now = timezone.now()
     moved = [customer_id for customer_id, _target in plan]
-    CustomerAssignment.objects.unrestricted().filter(
-        customer_id__in=moved, ended_at__isnull=True
-    ).update(ended_at=now)
+    close_assignments(moved, now)
     for target, customer_ids in by_target.items():
         Customer.objects.unrestricted().filter(pk__in=customer_ids).update(
             responsible_manager_id=target, updated_at=now
         )
-        CustomerAssignment.objects.bulk_create(
-            CustomerAssignment(
-                customer_id=pk, manager_id=target, started_at=now, assigned_by=actor, reason=reason
-            )
-            for pk in customer_ids
-        )
+    open_assignments(plan, at=now, actor=actor, reason=reason)
     scope = current_scope()
     still_visible = (
         Customer.objects.unrestricted().restrict(scope).filter(pk__in=moved).count()

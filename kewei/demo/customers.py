@@ -22,13 +22,18 @@ from kewei.customers.identity import Gender, IdType, check_character
 from kewei.customers.models import (
     Consent,
     Customer,
-    CustomerAssignment,
     CustomerProfile,
     FamilyMember,
     InformationSource,
     Tag,
 )
-from kewei.customers.services import INSERT_COLUMNS, PREPARED_COLUMNS, insert_row, open_assets
+from kewei.customers.services import (
+    INSERT_COLUMNS,
+    PREPARED_COLUMNS,
+    insert_row,
+    open_assets,
+    open_assignments,
+)
 from kewei.customers.validation import CustomerData
 from kewei.demo.names import person_name
 from kewei.demo.seeders import SeedContext, register_seeder
@@ -236,10 +241,8 @@ def _grow(fresh, tags, now, rng_seed: str) -> None:
     import random
 
     rng = random.Random(rng_seed)
-    assignments, profiles, links, family, consents = [], [], [], [], []
-    for customer_id, manager_id, (p_profile, p_tags, p_family, p_consent) in fresh:
-        if manager_id:
-            assignments.append((customer_id, manager_id, now, "演示数据"))
+    profiles, links, family, consents = [], [], [], []
+    for customer_id, _manager_id, (p_profile, p_tags, p_family, p_consent) in fresh:
         if p_profile < 0.15:
             profiles.append(
                 (
@@ -266,8 +269,11 @@ def _grow(fresh, tags, now, rng_seed: str) -> None:
             )
         if p_consent < 0.6:
             consents.append((customer_id, "sms", True, now, "开户签署"))
-    bulk_insert(
-        CustomerAssignment, ["customer_id", "manager_id", "started_at", "reason"], assignments
+    open_assignments(
+        ((customer_id, manager_id or None) for customer_id, manager_id, _extras in fresh),
+        at=now,
+        actor=None,
+        reason="演示数据",
     )
     bulk_insert(
         CustomerProfile,
