@@ -334,7 +334,6 @@ class Prepared(NamedTuple):
     carry than to prepare."""
 
     row: int
-    key: str  # id type and blind index: the identity the row is matched by
     number: str  # the customer number the file gives, or ""
     name: str
     manager_id: int | None
@@ -344,6 +343,14 @@ class Prepared(NamedTuple):
     # known customer is compared with. The comparable tuple itself is built only for
     # known customers: carried for every row, it cost more than the rest of the row.
     personal: tuple
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The identity the row is matched by: ID type and blind index."""
+        return self.insert[_ID_TYPE], self.insert[_ID_INDEX]
+
+
+_ID_TYPE, _ID_INDEX = INSERT_COLUMNS.index("id_type"), INSERT_COLUMNS.index("id_number_index")
 
 
 class Chunk(NamedTuple):
@@ -421,7 +428,7 @@ class _Importer:
         # The outlets and managers the importer may give customers to, as on the form.
         self.reachable = set(customer_departments().values_list("pk", flat=True))
         self.assignable = set(manager_choices().values_list("pk", flat=True))
-        self.seen: dict[str, int] = {}
+        self.seen: dict[tuple[str, str], int] = {}
         self.changes_table = False  # the temporary table of changed customers exists
         self.numbers_seen: set[str] = set()
         self.now = timezone.now()
@@ -467,7 +474,6 @@ class _Importer:
             valid.append(
                 Prepared(
                     row=number,
-                    key=f"{data.id_type}:{index}",
                     number=data.customer_number,
                     name=data.name,
                     manager_id=manager_id,
@@ -559,12 +565,12 @@ class _Importer:
                 continue
             keyed.append(item)
         existing = {
-            f"{id_type}:{index}": pk
+            (id_type, index): pk
             for id_type, index, pk in values_in(
                 Customer,
                 ["id_type", "id_number_index", "id"],
                 "id_number_index",
-                [item.key.split(":", 1)[1] for item in keyed],
+                [item.insert[_ID_INDEX] for item in keyed],
             )
         }
         creates: list[Prepared] = []
