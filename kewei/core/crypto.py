@@ -15,6 +15,8 @@ import binascii
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -63,12 +65,17 @@ def _forget_current_keys(*, setting: str, **kwargs) -> None:
         _current.clear()
 
 
-def _current_keyring():
+def _kept(name: str, build: Callable[[], Any]) -> Any:
+    """The value ``build`` makes from the settings, made once (until they change)."""
     try:
-        return _current["keyring"]
+        return _current[name]
     except KeyError:
-        keyring = _current["keyring"] = _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
-        return keyring
+        value = _current[name] = build()
+        return value
+
+
+def _current_keyring():
+    return _kept("keyring", lambda: _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS)))
 
 
 def encrypt(plaintext: str | None) -> str | None:
@@ -119,11 +126,9 @@ def blind_index(normalised_value: str | None, purpose: str) -> str | None:
     """Keyed HMAC of a normalised value; ``purpose`` separates ID numbers from mobiles."""
     if not normalised_value:
         return None
-    try:
-        inner, outer = _current["index_states"]
-    except KeyError:
-        states = _index_states(_index_key(settings.BLIND_INDEX_KEY))
-        inner, outer = _current["index_states"] = states
+    inner, outer = _kept(
+        "index_states", lambda: _index_states(_index_key(settings.BLIND_INDEX_KEY))
+    )
     inner = inner.copy()
     inner.update(f"{purpose}\x00{normalised_value}".encode())
     outer = outer.copy()
