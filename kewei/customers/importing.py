@@ -36,7 +36,6 @@ from django.utils.translation import gettext as _
 from kewei.audit.services import audit_record, audit_records, diff, snapshot_values
 from kewei.core.bulk import (
     batch_page_cache,
-    bulk_insert,
     collector_paused,
     db_value,
     insert_rows,
@@ -51,11 +50,11 @@ from kewei.customers.services import (
     COMPARED_COLUMNS,
     CUSTOMER_FIELDS,
     INSERT_COLUMNS,
-    PREPARED_COLUMNS,
     close_assignments,
     comparable_row,
     created_changes_text,
     customer_number_block,
+    insert_customers,
     insert_row,
     numbered_changes_text,
     open_assets,
@@ -656,18 +655,14 @@ class _Importer:
         return kept
 
     def insert(self, creates: list[Prepared]) -> None:
-        """New customers as plain rows (bulk_insert), with assignments and audit events."""
+        """New customers as plain rows, with their assets rows, assignments and audit events."""
         if not creates:
             return
         block = iter(customer_number_block(sum(1 for item in creates if not item.number)))
         numbers = [item.number or next(block) for item in creates]
-        bulk_insert(
-            Customer,
-            INSERT_COLUMNS,
-            ((number, *item.insert[1:]) for number, item in zip(numbers, creates, strict=True)),
-            prepared=PREPARED_COLUMNS,
+        ids = insert_customers(
+            [(number, *item.insert[1:]) for number, item in zip(numbers, creates, strict=True)]
         )
-        ids = dict(values_in(Customer, ["customer_number", "id"], "customer_number", numbers))
         open_assets(dict.fromkeys(ids.values(), Decimal(0)))
         open_assignments(
             ((ids[number], item.manager_id) for number, item in zip(numbers, creates, strict=True)),

@@ -28,8 +28,7 @@ from kewei.customers.models import (
     Tag,
 )
 from kewei.customers.services import (
-    INSERT_COLUMNS,
-    PREPARED_COLUMNS,
+    insert_customers,
     insert_row,
     open_assets,
     open_assignments,
@@ -205,19 +204,11 @@ def seed_customers(context: SeedContext, progress: Progress) -> dict[str, int]:
             if number not in existing and data.birthday <= today
         ]
         with transaction.atomic():
-            bulk_insert(
-                Customer,
-                INSERT_COLUMNS,
-                (
+            ids = insert_customers(
+                [
                     insert_row(data, number=number, manager_id=manager_id, now=stamp)
                     for number, data, manager_id, _extras in fresh
-                ),
-                prepared=PREPARED_COLUMNS,
-            )
-            ids = dict(
-                Customer.objects.unrestricted()
-                .filter(customer_number__in=[number for number, *_rest in fresh])
-                .values_list("customer_number", "pk")
+                ]
             )
             # The assets the demo customer is planned to hold; loading the feed that the
             # products seeder writes from this plan then keeps them.
