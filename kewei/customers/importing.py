@@ -22,7 +22,6 @@ import zipfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
@@ -57,8 +56,8 @@ from kewei.customers.services import (
     insert_customers,
     insert_row,
     numbered_changes_text,
-    open_assets,
     open_assignments,
+    open_empty_assets,
     personal_values,
 )
 from kewei.customers.services import identity_index as make_identity_index
@@ -663,7 +662,7 @@ class _Importer:
         ids = insert_customers(
             [(number, *item.insert[1:]) for number, item in zip(numbers, creates, strict=True)]
         )
-        open_assets(dict.fromkeys(ids.values(), Decimal(0)))
+        open_empty_assets(list(ids.values()))
         open_assignments(
             ((ids[number], item.manager_id) for number, item in zip(numbers, creates, strict=True)),
             at=self.now,

@@ -235,6 +235,23 @@ def open_assets(amounts: Mapping[int, Decimal]) -> None:
     sync_aum_wan([pk for pk, aum in amounts.items() if aum >= 10_000])
 
 
+def open_empty_assets(customer_ids: Sequence[int]) -> None:
+    """The assets rows of new customers who hold nothing yet (0 元), written by the
+    database from their ids: no value is bound per row, which made these rows a fifth of
+    the cost of an import's customer rows."""
+    quote = connection.ops.quote_name
+    customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
+    with connection.cursor() as cursor:
+        for start in range(0, len(customer_ids), 5000):
+            block = customer_ids[start : start + 5000]
+            placeholders = ", ".join(["%s"] * len(block))
+            cursor.execute(
+                f"INSERT INTO {assets} (customer_id, aum) "  # noqa: S608  (model tables)
+                f"SELECT id, 0 FROM {customer} WHERE id IN ({placeholders})",
+                block,
+            )
+
+
 def wan_sql(column: str) -> str:
     """SQL for the whole 万元 of an assets column in 元 (``Customer.aum_wan``): rounded
     down on PostgreSQL; truncated on SQLite, the same for assets, never negative."""
@@ -398,7 +415,7 @@ def customer_create(*, actor, data: CustomerData) -> Customer:
     customer = Customer(customer_number=data.customer_number or customer_number_block(1)[0])
     apply_data(customer, data)
     customer.save(force_insert=True)
-    open_assets({customer.pk: Decimal(0)})
+    open_empty_assets([customer.pk])
     if customer.responsible_manager_id:
         _open_assignment(customer, customer.responsible_manager, actor, _("建档"))
     audit_record(

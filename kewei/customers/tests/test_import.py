@@ -382,6 +382,14 @@ def test_worker_processes_prepare_the_same_import(bank, tmp_path, monkeypatch):
     created = AuditEvent.objects.get(action="customers.customer.create", subject_id=str(zhao.pk))
     assert created.changes == diff(None, snapshot(zhao, CUSTOMER_FIELDS))
     assert created.subject_label == f"赵一（{zhao.customer_number}）"
+    # Each new customer's own assets row (0 元) and creation event, by its id.
+    for customer in Customer.objects.filter(name__in=["赵一", "钱二"]):
+        assert customer.assets.aum == 0
+        event = AuditEvent.objects.get(
+            action="customers.customer.create", subject_id=str(customer.pk)
+        )
+        assert event.changes["customer_number"]["after"] == customer.customer_number
+        assert event.changes["name"]["after"] == customer.name
 
     rows = _rows(bank)[:2]
     rows[1][5] = "北京市朝阳区望京街9号"
