@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
@@ -202,6 +203,64 @@ def test_every_customer_has_one_assets_row_from_creation(bank):
     assert created.aum == 0
     assert not Customer.objects.filter(assets__isnull=True).exists()
     assert CustomerAssets.objects.count() == Customer.objects.count()
+
+
+def _new_rows(bank, count):
+    """Rows of insert_row for new customers of outlet A1, numbered."""
+    from kewei.core.bulk import db_value
+    from kewei.customers.validation import clean_customer
+    from kewei.testing.factories import resident_id
+
+    stamp = db_value(Customer, "created_at", timezone.now())
+    rows = []
+    for number, index in zip(services.customer_number_block(count), range(count), strict=True):
+        data, errors = clean_customer(
+            {
+                "name": f"批量{index}",
+                "id_number": resident_id("19800101", 500 + index),
+                "mobile": f"1390000{index:04d}",
+                "address": "北京市海淀区学院路1号",
+                "department": bank.outlet_a1,
+            },
+            departments={},
+            managers={},
+        )
+        assert not errors
+        rows.append(services.insert_row(data, number=number, manager_id=None, now=stamp))
+    return rows
+
+
+def test_inserted_customers_are_given_their_own_ids_and_empty_assets_rows(bank):
+    from django.db import transaction
+
+    rows = _new_rows(bank, 5)
+    with transaction.atomic():
+        ids = services.insert_customers(rows)
+        services.open_empty_assets(list(ids.values()))
+    assert ids == dict(
+        Customer.objects.filter(customer_number__in=ids).values_list("customer_number", "pk")
+    )
+    assert len(set(ids.values())) == 5
+    assert {
+        a.customer_id: a.aum for a in CustomerAssets.objects.filter(customer__in=ids.values())
+    } == (dict.fromkeys(ids.values(), Decimal(0)))
+
+
+def test_ids_in_insertion_order_are_not_assumed_once_another_row_was_inserted(bank):
+    # The ids are read from the last row inserted only while it is the last customer's:
+    # once another table's row was inserted after it, they are looked up instead.
+    rows = _new_rows(bank, 3)
+    services.insert_customers(rows)
+    numbers = [row[0] for row in rows]
+    inserted = dict(
+        Customer.objects.filter(customer_number__in=numbers).values_list("customer_number", "pk")
+    )
+    # PostgreSQL's ids come from a sequence other transactions draw on too: looked up.
+    assert services._numbered_in_order(numbers) == (
+        inserted if connection.vendor == "sqlite" else None
+    )
+    AuditEvent.objects.create(action="test.other_row", changes={})
+    assert services._numbered_in_order(numbers) is None
 
 
 def test_merge_needs_its_permission(bank):
