@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 
 class Sequence(models.Model):
@@ -20,11 +20,21 @@ class Sequence(models.Model):
 
 def reserve_numbers(name: str, count: int) -> range:
     """Reserve ``count`` consecutive numbers of a sequence; safe under concurrency (the
-    row is locked until the surrounding transaction ends)."""
-    with transaction.atomic():
-        Sequence.objects.get_or_create(name=name)
-        sequence = Sequence.objects.select_for_update().get(name=name)
-        start = sequence.next_value
-        sequence.next_value = start + count
-        sequence.save(update_fields=["next_value"])
-    return range(start, start + count)
+    row is locked until the surrounding transaction ends). One statement takes them:
+    a bulk import reserves a block for every batch it writes, and the four statements of
+    a locked read-modify-write cost it a millisecond each time. A sequence's row is
+    created on its first use."""
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_value = next_value + %s "  # noqa: S608  (model table)
+            "WHERE name = %s RETURNING next_value",
+            [count, name],
+        )
+        reserved = cursor.fetchone()
+    if reserved is None:
+        with transaction.atomic():  # another transaction may create it at the same time
+            Sequence.objects.get_or_create(name=name)
+        return reserve_numbers(name, count)
+    (end,) = reserved
+    return range(end - count, end)
