@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 from operator import getitem
 from typing import NamedTuple
@@ -194,22 +193,18 @@ _SURNAME_READINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-@functools.lru_cache(maxsize=20000)
-def _char_pinyin(char: str) -> str:
-    # Loaded when first needed, without the dictionary of words (phrases): characters
-    # are read one at a time, and for every one of pypinyin's 41,923 characters the
-    # reading is the same without it (checked), while loading takes a third of the time.
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-    from pypinyin import lazy_pinyin
+@functools.cache
+def _readings() -> dict[str, str]:
+    """Each character's reading, pypinyin's (``pinyin_table``), loaded when first needed."""
+    from kewei.customers.pinyin_table import read
 
-    reading = lazy_pinyin(char, errors="ignore")
-    return reading[0] if reading else char.lower()
+    return read()
 
 
 def load_pinyin() -> None:
-    """Load the pinyin dictionary now: before a bulk import forks its workers, so that
-    they share it rather than each load it again."""
-    _char_pinyin("张")
+    """Load the readings now: before a bulk import forks its workers, so that they share
+    them rather than each load them again."""
+    _readings()
 
 
 _NAME_SEPARATORS = re.compile(r"[\s·•]+")
@@ -230,8 +225,10 @@ def name_pinyin(name: str) -> tuple[str, str]:
             syllables += readings
             rest = name[length:]
             break
+    table = _readings()
     for char in rest:
-        syllables.append(char.lower() if char.isascii() else _char_pinyin(char))
+        # A character pypinyin does not read (a Latin letter) passes through.
+        syllables.append(table.get(char) or char.lower())
     full = "".join(syllables)
     initials = "".join(s[0] for s in syllables if s)
     return full, initials
