@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
@@ -231,8 +231,6 @@ def _new_rows(bank, count):
 
 
 def test_inserted_customers_are_given_their_own_ids_and_empty_assets_rows(bank):
-    from django.db import transaction
-
     rows = _new_rows(bank, 5)
     with transaction.atomic():
         ids = services.insert_customers(rows)
@@ -243,7 +241,7 @@ def test_inserted_customers_are_given_their_own_ids_and_empty_assets_rows(bank):
     assert len(set(ids.values())) == 5
     assert {
         a.customer_id: a.aum for a in CustomerAssets.objects.filter(customer__in=ids.values())
-    } == (dict.fromkeys(ids.values(), Decimal(0)))
+    } == dict.fromkeys(ids.values(), Decimal(0))
 
 
 def test_ids_in_insertion_order_are_not_assumed_once_another_row_was_inserted(bank):
