@@ -183,17 +183,23 @@ def values_in(
     where = quote(meta.get_field(field).column)
     rows: list[tuple] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(values), 5000):
-            chunk = values[start : start + 5000]
-            placeholders = ", ".join(["%s"] * len(chunk))
+        for placeholders, block in in_blocks(values):
             cursor.execute(
                 # Table and column names come from the model, never from input.
                 f"SELECT {selected} FROM {quote(meta.db_table)} "  # noqa: S608
                 f"WHERE {where} IN ({placeholders})",
-                chunk,
+                block,
             )
             rows += cursor.fetchall()
     return rows
+
+
+def in_blocks(values: Sequence[Any], size: int = 5000) -> Iterator[tuple[str, Sequence[Any]]]:
+    """``values`` in blocks few enough to bind to one statement, each with the
+    placeholders of its ``IN (...)``."""
+    for start in range(0, len(values), size):
+        block = values[start : start + size]
+        yield ", ".join(["%s"] * len(block)), block
 
 
 def bulk_insert_arrow(model: type[models.Model], table, *, using: str = "default") -> int:
