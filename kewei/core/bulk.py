@@ -181,25 +181,27 @@ def values_in(
     meta = model._meta
     selected = ", ".join(quote(meta.get_field(name).column) for name in columns)
     where = quote(meta.get_field(field).column)
+    return execute_in(
+        # Table and column names come from the model, never from input.
+        f"SELECT {selected} FROM {quote(meta.db_table)} WHERE {where} IN ({{values}})",  # noqa: S608
+        values,
+        using=using,
+    )
+
+
+def execute_in(sql: str, values: Sequence[Any], *, using: str = "default") -> list[tuple]:
+    """Run ``sql`` for thousands of ``values``, a block at a time few enough to bind:
+    ``{values}`` in it stands for the placeholders of the block (``IN ({values})``).
+    Returns the rows a query gives, in no particular order. Table and column names in
+    ``sql`` come from the code, never from input."""
     rows: list[tuple] = []
-    with connection.cursor() as cursor:
-        for placeholders, block in in_blocks(values):
-            cursor.execute(
-                # Table and column names come from the model, never from input.
-                f"SELECT {selected} FROM {quote(meta.db_table)} "  # noqa: S608
-                f"WHERE {where} IN ({placeholders})",
-                block,
-            )
-            rows += cursor.fetchall()
+    with connections[using].cursor() as cursor:
+        for start in range(0, len(values), 5000):
+            block = values[start : start + 5000]
+            cursor.execute(sql.replace("{values}", ", ".join(["%s"] * len(block))), block)
+            if cursor.description is not None:
+                rows += cursor.fetchall()
     return rows
-
-
-def in_blocks(values: Sequence[Any], size: int = 5000) -> Iterator[tuple[str, Sequence[Any]]]:
-    """``values`` in blocks few enough to bind to one statement, each with the
-    placeholders of its ``IN (...)``."""
-    for start in range(0, len(values), size):
-        block = values[start : start + size]
-        yield ", ".join(["%s"] * len(block)), block
 
 
 def bulk_insert_arrow(model: type[models.Model], table, *, using: str = "default") -> int:

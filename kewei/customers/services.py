@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
 from kewei.core import crypto
-from kewei.core.bulk import bulk_insert, in_blocks, values_in
+from kewei.core.bulk import bulk_insert, execute_in, values_in
 from kewei.core.masking import mask_address
 from kewei.core.models import reserve_numbers
 from kewei.core.scope import current_scope
@@ -266,13 +266,11 @@ def open_empty_assets(customer_ids: Sequence[int]) -> None:
     the cost of an import's customer rows."""
     quote = connection.ops.quote_name
     customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
-    with connection.cursor() as cursor:
-        for placeholders, block in in_blocks(customer_ids):
-            cursor.execute(
-                f"INSERT INTO {assets} (customer_id, aum) "  # noqa: S608  (model tables)
-                f"SELECT id, 0 FROM {customer} WHERE id IN ({placeholders})",
-                block,
-            )
+    execute_in(
+        f"INSERT INTO {assets} (customer_id, aum) "  # noqa: S608  (model tables)
+        f"SELECT id, 0 FROM {customer} WHERE id IN ({{values}})",
+        customer_ids,
+    )
 
 
 def wan_sql(column: str) -> str:
@@ -294,13 +292,11 @@ def sync_aum_wan(customer_ids: Iterable[int]) -> None:
     quote = connection.ops.quote_name
     customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
     current = f"(SELECT {wan} FROM {assets} a WHERE a.customer_id = {customer}.id)"  # noqa: S608
-    with connection.cursor() as cursor:
-        for placeholders, block in in_blocks(ids):
-            cursor.execute(
-                f"UPDATE {customer} SET aum_wan = {current} "  # noqa: S608  (model tables)
-                f"WHERE id IN ({placeholders}) AND aum_wan <> {current}",
-                block,
-            )
+    execute_in(
+        f"UPDATE {customer} SET aum_wan = {current} "  # noqa: S608  (model tables)
+        f"WHERE id IN ({{values}}) AND aum_wan <> {current}",
+        ids,
+    )
 
 
 def _created_entries(*fields: str) -> str:

@@ -52,3 +52,31 @@ def test_a_row_of_the_wrong_width_is_refused(prepared):
     with pytest.raises(DatabaseError), transaction.atomic():
         bulk_insert(AuditEvent, COLUMNS, rows, prepared=prepared)
     assert not AuditEvent.objects.filter(action="test.bulk").exists()
+
+
+def test_statements_over_thousands_of_values_run_a_block_at_a_time():
+    from django.db import connection
+
+    from kewei.core.bulk import execute_in, values_in
+
+    bulk_insert(AuditEvent, COLUMNS, _rows(5003, timezone.now()))
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    events = AuditEvent.objects.filter(action="test.bulk").order_by("pk")
+    ids = list(events.values_list("pk", flat=True))  # the first is subject "0"
+    # A statement that gives no rows (two blocks of 5,000 and 2 values) ...
+    copied = execute_in(
+        f"INSERT INTO {table} (occurred_at, actor_label, action, subject_type, subject_id, "  # noqa: S608
+        "subject_label, request_id, changes, note) SELECT occurred_at, actor_label, "
+        "'test.copied', subject_type, subject_id, subject_label, request_id, changes, note "
+        f"FROM {table} WHERE id IN ({{values}})",
+        ids[1:],
+    )
+    assert copied == []
+    assert AuditEvent.objects.filter(action="test.copied").count() == 5002
+    # ... and a query, whose rows come from every block.
+    numbers = [str(n) for n in range(5003)] + ["none such"]
+    found = values_in(AuditEvent, ["subject_id", "action"], "subject_id", numbers)
+    expected = [("0", "test.bulk")]
+    for n in range(1, 5003):
+        expected += [(str(n), "test.bulk"), (str(n), "test.copied")]
+    assert sorted(found) == sorted(expected)
