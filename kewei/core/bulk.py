@@ -189,6 +189,45 @@ def values_in(
     )
 
 
+def inserted_ids(
+    model: type[models.Model], field: str, values: Sequence[Any], *, using: str = "default"
+) -> dict[Any, int]:
+    """The ids of the rows just written by :func:`bulk_insert`, by the value of a unique
+    ``field``; ``values`` in the order the rows were written."""
+    return _ids_in_order(model, field, values, using=using) or dict(
+        values_in(model, [field, model._meta.pk.name], field, values, using=using)
+    )
+
+
+def _ids_in_order(
+    model: type[models.Model], field: str, values: Sequence[Any], *, using: str = "default"
+) -> dict[Any, int] | None:
+    """The ids of the rows just written, without looking each one up: on SQLite, inside
+    a transaction, which holds the database's only write lock, rows inserted one after
+    another get ids one after another (``AUTOINCREMENT`` never reuses one), ending at
+    ``last_insert_rowid()``. Checked at both ends; None where this does not hold
+    (PostgreSQL's sequences are shared with concurrent transactions)."""
+    connection = connections[using]
+    if not values or connection.vendor != "sqlite" or not connection.in_atomic_block:
+        return None
+    quote = connection.ops.quote_name
+    meta = model._meta
+    pk, column = quote(meta.pk.column), quote(meta.get_field(field).column)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_insert_rowid()")
+        (last,) = cursor.fetchone()
+        first = last - len(values) + 1
+        cursor.execute(
+            # Table and column names come from the model, never from input.
+            f"SELECT {pk}, {column} FROM {quote(meta.db_table)} WHERE {pk} IN (%s, %s)",  # noqa: S608
+            [first, last],
+        )
+        ends = dict(cursor.fetchall())
+    if ends != {first: values[0], last: values[-1]}:
+        return None
+    return dict(zip(values, range(first, last + 1), strict=True))
+
+
 def execute_in(sql: str, values: Sequence[Any], *, using: str = "default") -> list[tuple]:
     """Run ``sql`` for thousands of ``values``, a block at a time few enough to bind:
     ``{values}`` in it stands for the placeholders of the block (``IN ({values})``).

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
 from kewei.core import crypto
-from kewei.core.bulk import bulk_insert, execute_in, values_in
+from kewei.core.bulk import bulk_insert, execute_in, inserted_ids
 from kewei.core.masking import mask_address
 from kewei.core.models import reserve_numbers
 from kewei.core.scope import current_scope
@@ -224,33 +224,7 @@ def insert_customers(rows: Sequence[tuple]) -> dict[str, int]:
     """New customers from rows of :func:`insert_row` (with their numbers), in one
     set-based insert; returns their ids by customer number."""
     bulk_insert(Customer, INSERT_COLUMNS, rows, prepared=PREPARED_COLUMNS)
-    numbers = [row[0] for row in rows]
-    return _numbered_in_order(numbers) or dict(
-        values_in(Customer, ["customer_number", "id"], "customer_number", numbers)
-    )
-
-
-def _numbered_in_order(numbers: list[str]) -> dict[str, int] | None:
-    """The ids of the customers just inserted, in order, without looking each one up: on
-    SQLite, inside a transaction, which holds the database's only write lock, the rows
-    inserted one after another get ids one after another (``AUTOINCREMENT`` never
-    reuses one), ending at ``last_insert_rowid()``. Checked at both ends; None where this
-    does not hold (PostgreSQL's sequences are shared with concurrent transactions)."""
-    if not numbers or connection.vendor != "sqlite" or not connection.in_atomic_block:
-        return None
-    table = connection.ops.quote_name(Customer._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT last_insert_rowid()")
-        (last,) = cursor.fetchone()
-        first = last - len(numbers) + 1
-        cursor.execute(
-            f"SELECT id, customer_number FROM {table} WHERE id IN (%s, %s)",  # noqa: S608
-            [first, last],
-        )
-        ends = dict(cursor.fetchall())
-    if ends != {first: numbers[0], last: numbers[-1]}:
-        return None
-    return dict(zip(numbers, range(first, last + 1), strict=True))
+    return inserted_ids(Customer, "customer_number", [row[0] for row in rows])
 
 
 def open_assets(amounts: Mapping[int, Decimal]) -> None:

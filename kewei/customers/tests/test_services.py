@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
+from kewei.core import bulk
 from kewei.core.scope import scope_activated
 from kewei.customers import services
 from kewei.customers.models import (
@@ -254,11 +255,11 @@ def test_ids_in_insertion_order_are_not_assumed_once_another_row_was_inserted(ba
         Customer.objects.filter(customer_number__in=numbers).values_list("customer_number", "pk")
     )
     # PostgreSQL's ids come from a sequence other transactions draw on too: looked up.
-    assert services._numbered_in_order(numbers) == (
+    assert bulk._ids_in_order(Customer, "customer_number", numbers) == (
         inserted if connection.vendor == "sqlite" else None
     )
     AuditEvent.objects.create(action="test.other_row", changes={})
-    assert services._numbered_in_order(numbers) is None
+    assert bulk._ids_in_order(Customer, "customer_number", numbers) is None
 
 
 def test_merge_needs_its_permission(bank):
