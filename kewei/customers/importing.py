@@ -14,12 +14,10 @@ import csv
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import threading
 import zipfile
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice, repeat
@@ -40,6 +38,7 @@ from kewei.core.bulk import (
     insert_rows,
     values_in,
 )
+from kewei.core.forked import forked_map
 from kewei.core.progress import Progress, SilentProgress
 from kewei.core.scope import current_scope
 from kewei.customers.forms import customer_departments, manager_choices
@@ -528,32 +527,22 @@ class _Importer:
 
     def prepared_chunks(self, batches: Iterator[Batch], workers: int) -> Iterator[Chunk]:
         """Each batch prepared, in file order. With workers, batches are prepared in
-        worker processes while this one writes the chunks before them: preparing (the
+        forked processes while this one writes the chunks before them: preparing (the
         checksums, the encryption, the blind indexes, pinyin and the audit diffs) is
         half the work of an import, and needs no database."""
         if workers < 1:
             yield from map(self.prepare, batches)
             return
-        global _forked_importer
-        _forked_importer = self
         load_pinyin()
-        # Forked, the workers start at once with everything the importer has loaded (the
+        # Forked, the workers start with everything the importer has loaded (the
         # departments, the staff); they never touch the database connection they inherit.
-        context = multiprocessing.get_context("fork")
-        try:
-            with context.Pool(
-                workers, initializer=_worker_start, initargs=(translation.get_language(),)
-            ) as pool:
-                pending: deque = deque()
-                for batch in batches:
-                    pending.append(pool.apply_async(_prepare_forked, (batch,)))
-                    # A few batches ahead, not the whole file: memory stays flat.
-                    if len(pending) > workers + 1:
-                        yield pending.popleft().get()
-                while pending:
-                    yield pending.popleft().get()
-        finally:
-            _forked_importer = None
+        language = translation.get_language()
+
+        def setup() -> None:
+            translation.activate(language)  # the reasons of rejected rows
+            os.nice(10)  # preparing gives way to the writing process and to pages served
+
+        yield from forked_map(self.prepare, batches, workers=workers, setup=setup)
 
     def write_chunk(self, chunk: Chunk) -> None:
         valid, rejected, rows = chunk
@@ -752,18 +741,6 @@ class _Importer:
         )
 
 
-_forked_importer: _Importer | None = None
-
-
-def _worker_start(language: str) -> None:
-    translation.activate(language)  # the reasons of rejected rows, in the user's language
-    os.nice(10)  # preparing gives way to the writing process and to the pages served
-
-
-def _prepare_forked(batch: Batch) -> Chunk:
-    return _forked_importer.prepare(batch)
-
-
 def import_customers(
     path: Path,
     *,
@@ -781,7 +758,7 @@ def import_customers(
     table = read_table(path)
     if workers is None:
         workers = settings.KEWEI_IMPORT_WORKERS
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    if not hasattr(os, "fork") or threading.active_count() > 1:
         # Rows are prepared in-process where forking is unsafe or impossible: a process
         # running other threads (the daily feed checks its files meanwhile; a lock held
         # by another thread stays held in the children), and Windows.
