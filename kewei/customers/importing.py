@@ -19,6 +19,7 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from operator import itemgetter
@@ -508,8 +509,10 @@ class _Importer:
         self.start(table)
         self.progress.start(table.total, _("导入客户"))
         self.result.workers = workers if table.total > CHUNK else 0
-        for chunk in self.prepared_chunks(table.batches, self.result.workers):
-            self.write_chunk(chunk)
+        # Closed at once when writing fails: the workers stop before the rollback.
+        with closing(self.prepared_chunks(table.batches, self.result.workers)) as chunks:
+            for chunk in chunks:
+                self.write_chunk(chunk)
         self.finish()
         return self.result
 

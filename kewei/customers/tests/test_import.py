@@ -529,6 +529,50 @@ def test_an_unreadable_row_makes_the_file_unusable(bank, tmp_path, monkeypatch, 
     assert Customer.objects.count() == before
 
 
+def test_a_failed_write_stops_the_workers_and_writes_nothing(bank, tmp_path, monkeypatch):
+    # The second chunk fails to write (a full disk, say): the workers preparing the next
+    # ones are stopped and waited for before the error leaves the import, not when the
+    # last reference to the error goes (here pytest's record of it keeps it).
+    import os
+
+    from kewei.customers import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 20)
+    lines = [",".join(HEADER_ZH[:7])] + [
+        f"客户{n},身份证,{resident_id('19800101', n)},,139{n:08d},北京市,110101"
+        for n in range(1, 201)
+    ]
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    forked, fork = [], os.fork
+
+    def recording_fork():
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    write, written = importing._Importer.write_chunk, []
+
+    def failing_write(importer, chunk):
+        if written:
+            raise OSError("磁盘已满")
+        written.append(chunk)
+        write(importer, chunk)
+
+    monkeypatch.setattr(importing._Importer, "write_chunk", failing_write)
+    before = Customer.objects.count()
+    with pytest.raises(OSError, match="磁盘已满") as raised:
+        import_customers(path, workers=2)
+    assert raised.value.args == ("磁盘已满",)
+    assert len(forked) == 2
+    for pid in forked:
+        with pytest.raises(ChildProcessError):  # not a child any more: waited for
+            os.waitpid(pid, os.WNOHANG)
+    assert Customer.objects.count() == before
+
+
 @pytest.mark.parametrize("quoted", [False, True])
 def test_a_nul_character_in_a_row_rejects_the_row(bank, tmp_path, quoted):
     # Past the first 4 KB (which are checked for binary content), the csv module reads a
