@@ -49,7 +49,6 @@ from kewei.customers.services import (
     COMPARED_COLUMNS,
     CUSTOMER_FIELDS,
     INSERT_COLUMNS,
-    close_assignments,
     comparable_row,
     created_changes_text,
     customer_number_block,
@@ -59,6 +58,7 @@ from kewei.customers.services import (
     open_assignments,
     open_empty_assets,
     personal_values,
+    reassign,
 )
 from kewei.customers.services import identity_index as make_identity_index
 from kewei.customers.validation import FIELD_LABELS, CustomerData, clean_customer
@@ -705,9 +705,8 @@ class _Importer:
         )
         moved = [c for c in changes if c.before[_MANAGER] != c.after[_MANAGER]]
         if moved:
-            close_assignments([c.pk for c in moved], self.now)
-            open_assignments(
-                ((c.pk, c.after[_MANAGER]) for c in moved),
+            reassign(
+                [(c.pk, c.after[_MANAGER]) for c in moved],
                 at=self.now,
                 actor=self.actor,
                 reason=_("批量导入"),

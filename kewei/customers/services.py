@@ -364,13 +364,6 @@ def _ensure_manager_in_reach(manager: Staff) -> None:
         )
 
 
-def close_assignments(customer_ids: Sequence[int], at: dt.datetime) -> None:
-    """End the customers' open assignment periods at ``at``."""
-    CustomerAssignment.objects.unrestricted().filter(
-        customer_id__in=customer_ids, ended_at__isnull=True
-    ).update(ended_at=at)
-
-
 def open_assignments(
     pairs: Iterable[tuple[int, int | None]], *, at: dt.datetime, actor, reason: str
 ) -> None:
@@ -387,15 +380,20 @@ def open_assignments(
     )
 
 
+def reassign(
+    pairs: Sequence[tuple[int, int | None]], *, at: dt.datetime, actor, reason: str
+) -> None:
+    """For each (customer id, manager id), the customer's open assignment period ends at
+    ``at`` and one with the manager begins (a manager of None: none begins)."""
+    CustomerAssignment.objects.unrestricted().filter(
+        customer_id__in=[customer_id for customer_id, _manager in pairs], ended_at__isnull=True
+    ).update(ended_at=at)
+    open_assignments(pairs, at=at, actor=actor, reason=reason)
+
+
 def _open_assignment(customer: Customer, manager: Staff | None, actor, reason: str) -> None:
-    now = timezone.now()
-    close_assignments([customer.pk], now)
-    open_assignments(
-        [(customer.pk, manager.pk if manager is not None else None)],
-        at=now,
-        actor=actor,
-        reason=reason,
-    )
+    pair = (customer.pk, manager.pk if manager is not None else None)
+    reassign([pair], at=timezone.now(), actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -556,12 +554,11 @@ def _assign_many(*, actor, plan: Sequence[tuple[int, int]], reason: str) -> dict
         by_target.setdefault(target, []).append(customer_id)
     now = timezone.now()
     moved = [customer_id for customer_id, _target in plan]
-    close_assignments(moved, now)
     for target, customer_ids in by_target.items():
         Customer.objects.unrestricted().filter(pk__in=customer_ids).update(
             responsible_manager_id=target, updated_at=now
         )
-    open_assignments(plan, at=now, actor=actor, reason=reason)
+    reassign(plan, at=now, actor=actor, reason=reason)
     scope = current_scope()
     still_visible = (
         Customer.objects.unrestricted().restrict(scope).filter(pk__in=moved).count()
