@@ -48,17 +48,25 @@ class WorkerDied(RuntimeError):
     """A child process ended before giving a result it had been given an item for."""
 
 
-def _read_exact(fd: int, size: int) -> bytearray | None:
-    """``size`` bytes from a blocking descriptor; None at end of file before the first."""
+def _read_frame(fd: int, wait: Callable[[], None] | None = None) -> bytearray | None:
+    """The pickle of the next framed message on ``fd``; None when the pipe ends first.
+    ``wait``, if given, returns once ``fd`` can be read (the caller sends items
+    meanwhile)."""
+    header = _read(fd, _HEADER.size, wait)
+    return None if header is None else _read(fd, *_HEADER.unpack(header), wait)
+
+
+def _read(fd: int, size: int, wait: Callable[[], None] | None) -> bytearray | None:
+    """``size`` bytes, read into one buffer of that size; None when the pipe ends first."""
     buffer = bytearray(size)
     view = memoryview(buffer)
     done = 0
     while done < size:
+        if wait is not None:
+            wait()
         count = os.readv(fd, [view[done:]])
         if count == 0:
-            if done == 0:
-                return None
-            raise EOFError
+            return None
         done += count
     return buffer
 
@@ -86,9 +94,8 @@ def _widen(*fds: int) -> None:
 
 def _serve(function: Callable[[Any], Any], items: int, results: int) -> None:
     """A child's loop: an item in, its result (or the exception it raised) out."""
-    while (header := _read_exact(items, _HEADER.size)) is not None:
-        (size,) = _HEADER.unpack(header)
-        item = pickle.loads(_read_exact(items, size))  # noqa: S301  (from the caller)
+    while (data := _read_frame(items)) is not None:
+        item = pickle.loads(data)  # noqa: S301  (from the caller)
         try:
             message = (True, function(item))
         except BaseException as error:  # handed to the caller, to raise
@@ -185,36 +192,28 @@ class _Children:
 
     def receive(self, child: _Child) -> Any:
         """The next result of ``child``; the items not yet sent go out meanwhile."""
-        header = self._read(child, _HEADER.size)
-        (size,) = _HEADER.unpack(header)
-        ok, value = pickle.loads(self._read(child, size))  # noqa: S301  (from our child)
+        data = _read_frame(child.results, lambda: self._wait(child))
+        if data is None:
+            message = _("准备数据的进程 %(pid)d 意外退出") % {"pid": child.pid}
+            raise WorkerDied(message)
+        ok, value = pickle.loads(data)  # noqa: S301  (from our child)
         if not ok:
             raise value
         return value
 
-    def _read(self, child: _Child, size: int) -> bytearray:
-        buffer = bytearray(size)
-        view = memoryview(buffer)
-        done = 0
-        while done < size:
-            waiting = [c for c in self.children if c.unsent]
-            if waiting:
-                poll = select.poll()
-                poll.register(child.results, select.POLLIN)
-                for other in waiting:
-                    poll.register(other.items, select.POLLOUT)
-                ready = {fd for fd, _event in poll.poll()}
-                for other in waiting:
-                    if other.items in ready:
-                        other.flush()
-                if child.results not in ready:
-                    continue
-            count = os.readv(child.results, [view[done:]])
-            if count == 0:
-                message = _("准备数据的进程 %(pid)d 意外退出") % {"pid": child.pid}
-                raise WorkerDied(message)
-            done += count
-        return buffer
+    def _wait(self, child: _Child) -> None:
+        """Until ``child``'s results can be read, send the other items that can go."""
+        while waiting := [c for c in self.children if c.unsent]:
+            poll = select.poll()
+            poll.register(child.results, select.POLLIN)
+            for other in waiting:
+                poll.register(other.items, select.POLLOUT)
+            ready = {fd for fd, _event in poll.poll()}
+            for other in waiting:
+                if other.items in ready:
+                    other.flush()
+            if child.results in ready:
+                return
 
     def stop(self, *, kill: bool) -> None:
         for child in self.children:
