@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -253,11 +253,28 @@ def _csv_table(raw: bytes, size: int) -> tuple[list[Any] | None, Table]:
     return header, Table({}, total, _row_batches(rows, size), dialect, "\x00" in text)
 
 
+def check_xlsx(source: Path | IO[bytes]) -> None:
+    """Raise ImportFileError when the XLSX archive ``source`` (a path or an upload) is too
+    large to read safely (``KEWEI_IMPORT_XLSX_MAX_INFLATED_BYTES``, ``..._MAX_CELLS``):
+    checked before the reader loads it, and when a page takes the upload."""
+    from kewei.core.xlsx import WorkbookRefused, check_workbook  # openpyxl: when needed
+
+    try:
+        check_workbook(
+            source,
+            max_inflated=settings.KEWEI_IMPORT_XLSX_MAX_INFLATED_BYTES,
+            max_cells=settings.KEWEI_IMPORT_XLSX_MAX_CELLS,
+        )
+    except WorkbookRefused as error:
+        raise ImportFileError(str(error)) from error
+
+
 def _xlsx_table(path: Path, size: int) -> tuple[list[Any] | None, Table]:
     """The first sheet's rows (calamine, ten times faster than openpyxl), numbered as
     Excel numbers them."""
     from python_calamine import CalamineWorkbook
 
+    check_xlsx(path)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except Exception as error:  # calamine's errors: not a workbook, damaged, encrypted
@@ -287,11 +304,28 @@ def read_table(path: Path, size: int | None = None) -> Table:
         header, table = _csv_table(raw, size)
     if header is None:
         raise ImportFileError(_("文件为空"))
+    first: dict[str, int] = {}  # field → the column that gives it
     for index, title in enumerate(header):
         key = re.sub(r"[\s_\-（）()*]+", "", str(title or "")).lower()
         name = _LOOKUP.get(key)
-        if name and name not in table.columns.values():
-            table.columns[index] = name
+        if name is None:
+            continue
+        if name in first:
+            # Two columns of one field (two 手机号码, or 手机号码 and 手机): which one
+            # holds the customer's data is not for the import to guess.
+            message = _(
+                "表头重复：第 %(column)d 列“%(title)s”与第 %(first)d 列“%(first_title)s”"
+                "同为“%(field)s”"
+            ) % {
+                "column": index + 1,
+                "title": str(title).strip(),
+                "first": first[name] + 1,
+                "first_title": str(header[first[name]]).strip(),
+                "field": FIELD_LABELS[name],
+            }
+            raise ImportFileError(message)
+        first[name] = index
+        table.columns[index] = name
     missing = [f for f in REQUIRED_COLUMNS if f not in table.columns.values()]
     if len(table.columns) < 2 or missing:
         labels = "、".join(str(FIELD_LABELS[f]) for f in missing) or _("全部")

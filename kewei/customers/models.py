@@ -17,23 +17,26 @@ from kewei.core.masking import mask_email, mask_id_number, mask_mobile
 from kewei.core.scope import NOTHING, DataScope, ScopedModel, current_scope
 from kewei.customers.identity import Gender, IdType
 
+# The longest name a customer may have, in characters once whitespace is removed
+# (``validation.clean_customer``). Its pinyin columns follow from it: a character reads
+# as one syllable of at most six letters (庄 zhuang; a letter or digit passes as itself),
+# and its initials are a letter a character.
+NAME_MAX_LENGTH = 50
+PINYIN_SYLLABLE_MAX_LENGTH = 6
+NAME_PINYIN_MAX_LENGTH = NAME_MAX_LENGTH * PINYIN_SYLLABLE_MAX_LENGTH
+
 
 def customer_scope_q(scope: DataScope, prefix: str = "") -> Q:
     """Customers visible in ``scope``; ``prefix`` reaches them from a related model.
 
-    The department subtrees are resolved to a list of ids first: ``department_id IN
-    (1, 2, 3)`` lets the database combine the department index with the other filters,
-    where a subquery on paths would be checked row by row.
+    The department subtrees are resolved once per scope (request or job), to a list of
+    ids when small (``organisation.selectors.subtree_department_q``).
     """
-    from kewei.organisation.models import Department
+    from kewei.organisation.selectors import subtree_department_q
 
     visible = NOTHING
     if scope.customer_subtrees:
-        subtrees = NOTHING
-        for path in scope.customer_subtrees:
-            subtrees |= Q(path__startswith=path)
-        ids = list(Department.objects.unrestricted().filter(subtrees).values_list("id", flat=True))
-        visible |= Q(**{f"{prefix}department_id__in": ids})
+        visible |= subtree_department_q(scope, f"{prefix}department_id", scope.customer_subtrees)
     if scope.customer_book and scope.staff_id is not None:
         visible |= Q(**{f"{prefix}responsible_manager_id": scope.staff_id})
     return visible
@@ -49,8 +52,16 @@ def customer_department_paths() -> tuple[str, ...]:
         return ("/",)
     paths = scope.customer_subtrees
     if scope.customer_book and scope.staff_id is not None:
-        own = Staff.objects.unrestricted().select_related("department").get(pk=scope.staff_id)
-        paths = (*paths, own.department.path)
+        staff_id = scope.staff_id
+        own = scope.resolved(
+            ("own_department_path", staff_id),
+            lambda: (
+                Staff.objects.unrestricted()
+                .values_list("department__path", flat=True)
+                .get(pk=staff_id)
+            ),
+        )
+        paths = (*paths, own)
     return paths
 
 
@@ -96,9 +107,13 @@ class Customer(ScopedModel):
     # Unique by a constraint, not ``unique=True``: on PostgreSQL that would add a second,
     # pattern-matching index, and the number is only ever matched exactly.
     customer_number = models.CharField(_("客户号"), max_length=20)
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
-    name_pinyin = models.CharField(_("姓名拼音"), max_length=120, db_index=True)
-    name_initials = models.CharField(_("拼音首字母"), max_length=30, db_index=True)
+    name = models.CharField(_("姓名"), max_length=NAME_MAX_LENGTH, db_index=True)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=NAME_PINYIN_MAX_LENGTH, db_index=True)
+    name_initials = models.CharField(_("拼音首字母"), max_length=NAME_MAX_LENGTH, db_index=True)
+    # The name without its surname (identity.given_name): the search by the given name alone.
+    given_name = models.CharField(
+        _("名"), max_length=NAME_MAX_LENGTH, editable=False, default="", db_index=True
+    )
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     id_type = models.CharField(_("证件类型"), max_length=20, choices=IdType.choices)
     id_number = EncryptedTextField(_("证件号码"))
@@ -108,6 +123,9 @@ class Customer(ScopedModel):
     birth_day = models.PositiveSmallIntegerField(editable=False)
     mobile = EncryptedTextField(_("手机号码"))
     mobile_index = models.CharField(max_length=64, editable=False)
+    # The mobile's last four digits in clear, which the masked mobile (138****5678) shows
+    # anyway and which identify no one alone: the counter's search by them.
+    mobile_last4 = models.CharField(max_length=4, editable=False, default="")
     address = EncryptedTextField(_("联系地址"))
     email = EncryptedTextField(_("电子邮箱"), blank=True, default="")
     address_district = models.CharField(_("地址（区县）"), max_length=80, blank=True)
@@ -203,6 +221,7 @@ class Customer(ScopedModel):
         indexes = [
             models.Index(fields=["birth_month", "birth_day"], name="customer_birthday"),
             models.Index(fields=["mobile_index"], name="customer_mobile"),
+            models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             # A manager's book and an outlet's customers, already in order of assets: the
             # pages most opened ("my customers, largest first") read 50 index entries.
             models.Index(fields=["responsible_manager", "aum_wan"], name="customer_manager_aum"),

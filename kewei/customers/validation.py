@@ -26,7 +26,7 @@ from kewei.customers.identity import (
     normalise_mobile,
     parse_resident_id,
 )
-from kewei.customers.models import InformationSource
+from kewei.customers.models import NAME_MAX_LENGTH, InformationSource
 
 FIELD_LABELS = {
     "customer_number": gettext_lazy("客户号"),
@@ -168,8 +168,8 @@ def clean_customer(
     name = "".join(_text(raw.get("name")).split())  # without whitespace
     if not name:
         fail("name", _("不能为空"))
-    elif len(name) > 50:
-        fail("name", _("不能超过 50 个字"))
+    elif len(name) > NAME_MAX_LENGTH:
+        fail("name", _("不能超过 %(limit)d 个字") % {"limit": NAME_MAX_LENGTH})
 
     id_type_text = _text(raw.get("id_type")) or IdType.RESIDENT_ID
     id_type = _ID_TYPE_ALIASES.get(id_type_text, id_type_text)

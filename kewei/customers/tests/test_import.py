@@ -337,7 +337,7 @@ def test_confirmed_upload_is_deleted(bank, settings, tmp_path, django_capture_on
     assert Customer.objects.filter(name="赵一").exists()
 
 
-def test_stale_uploads_are_pruned(settings):
+def test_stale_uploads_are_pruned(settings, db):
     import os
     import time
 
