@@ -35,7 +35,7 @@ from kewei.customers.models import Customer
 from kewei.customers.validation import by_field, clean_customer
 from kewei.messaging.models import Message
 from kewei.messaging.services import delivery_report, outbox_collect, reply_receive
-from kewei.organisation.models import Department, Staff
+from kewei.organisation.models import Department, DepartmentLevel, Staff
 from kewei.points import selectors as points_selectors
 from kewei.points.models import EntryKind, Gift, GiftStatus, Redemption
 from kewei.points.redemptions import points_redeem, redemption_cancel, spendable_points
@@ -190,10 +190,34 @@ class RevealMixin:
         return True
 
 
+def _given_params(request) -> dict[str, list[str]]:
+    """The search filters as lists of texts: a GET's query parameters, or the JSON object
+    a POST to ``customers/search/`` sends (where an ID number or a mobile goes)."""
+    if request.method == "GET":
+        return {key: request.query_params.getlist(key) for key in request.query_params}
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError(
+            {"body": [_("请求体应为 JSON 对象。")]}, code="invalid_body"
+        )
+    params = {}
+    for key, value in request.data.items():
+        values = value if isinstance(value, list) else [value]
+        params[str(key)] = [
+            ("1" if item else "0") if isinstance(item, bool) else str(item)
+            for item in values
+            if item is not None and not isinstance(item, dict | list)
+        ]
+    return params
+
+
 def _search_params(request) -> dict:
     """The API's search parameters as the search engine's (codes to ids)."""
-    params = {key: request.query_params.getlist(key) for key in request.query_params}
-    department = request.query_params.get("department", "").strip()
+    params = _given_params(request)
+
+    def first(name: str) -> str:
+        return (params.get(name) or [""])[0].strip()
+
+    department = first("department")
     if department:
         found = (
             Department.objects.unrestricted()
@@ -202,7 +226,7 @@ def _search_params(request) -> dict:
             .first()
         )
         params["department"] = [str(found or 0)]
-    manager = request.query_params.get("manager", "").strip()
+    manager = first("manager")
     if manager and manager != "none":
         found = (
             Staff.objects.unrestricted()
@@ -211,7 +235,7 @@ def _search_params(request) -> dict:
             .first()
         )
         params["manager"] = [str(found or 0)]
-    vip = request.query_params.get("vip", "").lower()
+    vip = first("vip").lower()
     params["vip"] = ["1" if vip in ("1", "true") else "0" if vip in ("0", "false") else ""]
     return params
 
@@ -248,6 +272,18 @@ class CustomerList(RevealMixin, mixins.ListModelMixin, ApiView):
         parameters=_SEARCH_PARAMETERS + _REVEAL_PARAMETERS,
     )
     def get(self, request):
+        text = request.query_params.get("text", "")
+        if customer_selectors.identity_params(text.strip()) is not None:
+            # An ID number or a mobile in a URL ends up in access logs: refused, so
+            # that callers learn to send it in the body of customers/search/.
+            raise exceptions.ValidationError(
+                {
+                    "text": [
+                        _("证件号码和手机号码不能放在网址中，请用 POST customers/search/ 查询。")
+                    ]
+                },
+                code="identity_in_url",
+            )
         return self.list(request)
 
     @extend_schema(
@@ -292,6 +328,23 @@ def _save_customer(request, customer: Customer | None) -> Customer:
     if customer is None:
         return customer_services.customer_create(actor=request.user, data=cleaned)
     return customer_services.customer_update(actor=request.user, customer=customer, data=cleaned)
+
+
+class CustomerSearch(CustomerList):
+    """The search by POST: the same filters as ``GET customers/``, as a JSON object, for
+    an ID number or a mobile (which must not travel in a URL)."""
+
+    access = {"POST": READ_CUSTOMERS}
+    http_method_names = ["post", "options"]
+
+    @extend_schema(
+        summary="按证件号码或手机号码等条件搜索客户 / search customers (filters in the body)",
+        request=OpenApiTypes.OBJECT,
+        parameters=_REVEAL_PARAMETERS,
+        responses={200: out.CustomerSummary(many=True)},
+    )
+    def post(self, request):
+        return self.list(request)
 
 
 class CustomerDetail(RevealMixin, ApiView):
@@ -527,15 +580,7 @@ class Redemptions(Once):
             gift = Gift.objects.filter(code=data["gift"]).first()
             if gift is None:
                 raise exceptions.ValidationError({"gift": [_("没有该礼品。")]}, code="no_gift")
-            outlet = (
-                Department.objects.unrestricted()
-                .filter(code=data["outlet"], is_active=True)
-                .first()
-            )
-            if outlet is None:
-                raise exceptions.ValidationError(
-                    {"outlet": [_("机构代码不存在或已撤销。")]}, code="no_outlet"
-                )
+            outlet = _redemption_outlet(request.user, data["outlet"])
             redemption = points_redeem(
                 actor=request.user,
                 customer=customer,
@@ -547,6 +592,25 @@ class Redemptions(Once):
             return Response(out.RedemptionOut(redemption).data, status=status.HTTP_201_CREATED)
 
         return self.once(work)
+
+
+def _redemption_outlet(caller: Staff, code: str) -> Department:
+    """The outlet a gift is handed out at: an active outlet (网点) within the caller's
+    own department, whatever the caller's data scope shows; else a 400 on ``outlet``."""
+    code = code.strip()
+    outlet = points_selectors.redemption_outlets(caller).filter(code=code).first()
+    if outlet is not None:
+        return outlet
+    department = Department.objects.unrestricted().filter(code=code, is_active=True).first()
+    if department is None:
+        message, reason = _("机构代码不存在或已撤销。"), "no_outlet"
+    elif department.level != DepartmentLevel.OUTLET:
+        message = _("机构 %(code)s 不是网点：礼品须在网点领取。") % {"code": code}
+        reason = "not_an_outlet"
+    else:
+        message = _("网点 %(code)s 不在您所属机构的范围内。") % {"code": code}
+        reason = "outlet_out_of_reach"
+    raise exceptions.ValidationError({"outlet": [exceptions.ErrorDetail(message, reason)]})
 
 
 def _by_number(model, number: str, pattern: str, *related: str):

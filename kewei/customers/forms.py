@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.masking import mask_address
 from kewei.core.scope import subtree_q
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.models import (
@@ -49,13 +50,16 @@ def customer_departments():
 
 def manager_choices():
     """Active customer managers (and supervisors, outlet heads) of the departments whose
-    customers the user looks after, for assignment."""
+    customers the user looks after, for assignment: the staff who may be a customer's
+    responsible manager. A system calling the API (its service account's staff member)
+    is never one."""
     return (
         Staff.objects.unrestricted()
         .filter(
             subtree_q("department__path", customer_department_paths()),
             is_active=True,
             groups__name__in=[Role.CUSTOMER_MANAGER, Role.CM_SUPERVISOR, Role.OUTLET_HEAD],
+            service_account__isnull=True,
         )
         .select_related("department")
         .distinct()
@@ -97,6 +101,61 @@ class CustomerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = customer_departments()
         self.fields["responsible_manager"].queryset = manager_choices()
+
+
+class CustomerEditForm(CustomerForm):
+    """The customer form for an existing customer. Its personal fields (encrypted at
+    rest) show the stored values masked and start empty, so the page never carries one
+    in full: an empty field keeps the stored value, a typed one replaces it (validated
+    like any other). The full value is seen through a reveal with a reason, on the
+    customer's page. The e-mail, which may be empty, is cleared by its own box."""
+
+    PERSONAL = ("id_number", "mobile", "address", "email")
+
+    clear_email = forms.BooleanField(label=_("清除电子邮箱"), required=False)
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        masked = {
+            "id_number": customer.masked_id_number,
+            "mobile": customer.masked_mobile,
+            "address": customer.address_district or mask_address(customer.address),
+            "email": customer.masked_email,
+        }
+        for name in self.PERSONAL:
+            field = self.fields[name]
+            field.required = False
+            field.widget.attrs["autocomplete"] = "off"
+            if masked[name]:
+                field.widget.attrs["placeholder"] = masked[name]
+                field.help_text = _(
+                    "当前：%(masked)s。留空则不修改；修改请输入新值（查看完整信息请在客户页面填写原因）。"
+                ) % {"masked": masked[name]}
+            else:
+                field.help_text = _("当前：未填写。")
+        if not customer.email:
+            del self.fields["clear_email"]
+        else:
+            # Just below the e-mail field.
+            order = list(self.fields)
+            order.remove("clear_email")
+            order.insert(order.index("email") + 1, "clear_email")
+            self.order_fields(order)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_email") and cleaned.get("email"):
+            self.add_error("clear_email", _("已输入新的电子邮箱，不能同时清除。"))
+        return cleaned
+
+    def personal_values(self, customer: Customer) -> dict[str, str]:
+        """The personal fields to save: what was typed, else the stored value."""
+        values = {
+            name: self.cleaned_data.get(name) or getattr(customer, name) for name in self.PERSONAL
+        }
+        if self.cleaned_data.get("clear_email"):
+            values["email"] = ""
+        return values
 
 
 class ProfileForm(forms.ModelForm):
@@ -199,11 +258,9 @@ class BookTransferForm(forms.Form):
         label=_("接收人"), queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     reason = forms.CharField(label=_("原因"), max_length=200, initial=_("客户经理岗位变动"))
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = manager_choices()
         # A book can be handed over by a manager who has left, too.
         has_book = Customer.objects.unrestricted().filter(responsible_manager=OuterRef("pk"))
         self.fields["from_manager"].queryset = (
@@ -211,7 +268,14 @@ class BookTransferForm(forms.Form):
             .filter(Exists(has_book), subtree_q("department__path", customer_department_paths()))
             .select_related("department")
         )
-        self.fields["to_managers"].queryset = choices
+        # The receivers: whoever may be a responsible manager, but not the one handing over
+        # (choosing him reloads the form: data-autosubmit).
+        self.fields["from_manager"].widget.attrs["data-autosubmit"] = ""
+        receivers = manager_choices()
+        chosen = (self.data if self.is_bound else self.initial).get("from_manager")
+        if str(chosen or "").isdigit():
+            receivers = receivers.exclude(pk=int(chosen))
+        self.fields["to_managers"].queryset = receivers
 
 
 class SavedSearchForm(forms.Form):
@@ -219,5 +283,35 @@ class SavedSearchForm(forms.Form):
     shared = forms.BooleanField(label=_("部门内共享"), required=False)
 
 
+class ExportForm(forms.Form):
+    """How a search is exported: masked (the default), or with personal fields in full,
+    which is a reveal and so needs a reason (audited with the number of customers)."""
+
+    unmasked = forms.BooleanField(label=_("导出完整个人信息"), required=False)
+    reason = forms.CharField(label=_("导出原因"), max_length=200, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        reason = (cleaned.get("reason") or "").strip()
+        if cleaned.get("unmasked") and len(reason) < 2:
+            self.add_error("reason", _("导出完整个人信息须填写原因（将记入审计）。"))
+        cleaned["reason"] = reason
+        return cleaned
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("客户文件（CSV 或 XLSX）"))
+
+    def clean_file(self):
+        """A workbook too large to read safely is refused here, before any job starts."""
+        from kewei.customers.importing import ImportFileError, check_xlsx
+
+        upload = self.cleaned_data["file"]
+        upload.seek(0)
+        if upload.read(4) == b"PK\x03\x04":
+            try:
+                check_xlsx(upload)
+            except ImportFileError as error:
+                raise forms.ValidationError(str(error)) from error
+        upload.seek(0)
+        return upload

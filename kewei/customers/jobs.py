@@ -12,17 +12,27 @@ from kewei.core.masking import mask_address, mask_id_number, mask_mobile
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.importing import import_customers, write_report
 from kewei.customers.selectors import CustomerQuery, customer_search
+from kewei.customers.services import customers_export_reveal
 from kewei.jobs.exports import xlsx_export
 from kewei.jobs.registry import JobOutcome, register_job
 
 
 @register_job("customers.export", gettext_lazy("导出客户"))
-def export_customers(*, actor, progress, query: dict) -> JobOutcome:
+def export_customers(
+    *, actor, progress, query: dict, unmasked: bool = False, reason: str = ""
+) -> JobOutcome:
     """The customers of a search, within the starter's scope, as XLSX. Personal fields
-    are masked unless the starter may reveal them; the export itself is audited."""
+    are masked unless the starter asked for them in full, may reveal them and gave a
+    reason: such an export is a reveal and is audited as one, with the number of
+    customers, before the file is written. The export itself is audited too."""
     search = CustomerQuery.from_params(query)
     customers = customer_search(search)
-    reveal = actor.has_perm("customers.reveal_customer")
+    total = customers.count()
+    reveal = bool(unmasked)
+    if reveal:
+        customers_export_reveal(
+            actor=actor, count=total, reason=reason, criteria=search.to_params()
+        )
     headers = [
         _("客户号"),
         _("姓名"),
@@ -62,7 +72,7 @@ def export_customers(*, actor, progress, query: dict) -> JobOutcome:
         sheet_title=_("客户"),
         headers=headers,
         rows=rows,
-        total=customers.count(),
+        total=total,
         audit_action="customers.export",
         audit_details={"query": search.to_params(), "unmasked": reveal},
         summary=_("已导出 %(count)d 名客户。"),

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
+from kewei.core.params import MAX_ID
 from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
 from kewei.customers.models import (
     Consent,
@@ -72,11 +73,20 @@ class CustomerQuery:
     """The filters of the search engine. Every field is optional; they combine with AND.
 
     ``text`` is read as what it looks like: an ID number or a mobile (exact, through the
-    blind index), a customer number, pinyin (``zs`` or ``zhangs`` finds 张三), or the
-    beginning of a Chinese name.
+    blind index), a customer number, a mobile's last four digits (exactly four digits),
+    pinyin (``zs`` or ``zhangs`` finds 张三), or the beginning of a Chinese name (or, for
+    one to three characters, the given name alone: 三丰 finds 张三丰).
+
+    An ID number or a mobile read from parameters is kept only as its blind indexes
+    (``id_number_index``, ``mobile_index``): the parameters of a query, which go into
+    URLs, access logs and saved searches, never carry one in clear.
     """
 
     text: str = ""
+    # Blind indexes of an exact identity searched for: an ID number (one index per ID
+    # type that accepts it) or a mobile.
+    id_number_index: list[str] = field(default_factory=list)
+    mobile_index: str = ""
     department: int | None = None
     manager: str = ""  # a staff id, or "none" for customers without a manager
     tier: str = ""
@@ -109,9 +119,11 @@ class CustomerQuery:
 
         def number(name: str, cast):
             try:
-                return cast(one(name)) if one(name) else None
+                value = cast(one(name)) if one(name) else None
             except (ValueError, InvalidOperation):
                 return None
+            # No database column holds a larger number (SQLite raises OverflowError).
+            return value if value is None or abs(value) <= MAX_ID else None
 
         tags = params.getlist("tags") if hasattr(params, "getlist") else params.get("tags", [])
         if isinstance(tags, str):
@@ -125,8 +137,22 @@ class CustomerQuery:
             values = [values] if isinstance(values, str) else values
             return [v for v in dict.fromkeys(str(v).strip() for v in values) if v]
 
+        text = one("text")
+        identity = identity_params(text)
+        if identity is not None:
+            text = ""
+        else:
+            identity = {
+                "id_number_index": [v for v in many("id_number_index") if _INDEX.fullmatch(v)],
+                "mobile_index": one("mobile_index")
+                if _INDEX.fullmatch(one("mobile_index"))
+                else "",
+            }
+
         return cls(
-            text=one("text"),
+            text=text,
+            id_number_index=identity.get("id_number_index", []),
+            mobile_index=identity.get("mobile_index", ""),
             department=number("department", int),
             manager=one("manager"),
             tier=one("tier"),
@@ -169,8 +195,52 @@ class CustomerQuery:
         """The query as URL parameters (for links to the search page)."""
         return urlencode(self.to_params(), doseq=True)
 
+    def param_pairs(self) -> list[tuple[str, str]]:
+        """The query as (name, value) pairs, one per value of a multi-value filter: the
+        hidden fields of a form that carries the query on (save, export)."""
+        return [
+            (name, str(item))
+            for name, value in self.to_params().items()
+            for item in (value if isinstance(value, list) else [value])
+        ]
+
+    @property
+    def identity_kind(self) -> str:
+        """Which exact identity the query looks for by its blind index, if any."""
+        return "id_number" if self.id_number_index else "mobile" if self.mobile_index else ""
+
     def is_empty(self) -> bool:
         return not {k: v for k, v in self.to_params().items() if k != "sort"}
+
+
+_INDEX = re.compile(r"[0-9a-f]{64}")
+_ID_NUMBER_TEXT = re.compile(r"\d{17}[\dX]|\d{15}")
+_MOBILE_TEXT = re.compile(r"(\+?86)?1\d{10}")
+
+
+def identity_params(text: str) -> dict[str, Any] | None:
+    """The blind indexes of ``text`` when it is an exact identity (an ID number or a
+    mobile), as query parameters; None for any other text.
+
+    A number that no ID type (or the mobile rules) accepts gets the index of what was
+    typed: it matches nobody, since every stored index is of a number that passed.
+    """
+    compact = re.sub(r"[\s-]+", "", text)
+    upper = compact.upper()
+    if _ID_NUMBER_TEXT.fullmatch(upper):
+        indexes = []
+        for id_type in IdType.values:
+            try:
+                indexes.append(identity_index(id_type, normalise_id_number(id_type, upper)))
+            except IdentityError:
+                continue
+        return {"id_number_index": indexes or [identity_index(IdType.RESIDENT_ID, upper)]}
+    if _MOBILE_TEXT.fullmatch(compact):
+        try:
+            return {"mobile_index": mobile_index(normalise_mobile(compact))}
+        except IdentityError:
+            return {"mobile_index": mobile_index(compact)}
+    return None
 
 
 def _holding_filter(customers, holds: list[str], lacks: list[str]):
@@ -209,26 +279,35 @@ def _prefix(field: str, value: str) -> Q:
 def _text_filter(customers: QuerySet[Customer], text: str) -> QuerySet[Customer]:
     compact = re.sub(r"[\s-]+", "", text)
     upper = compact.upper()
-    if re.fullmatch(r"\d{17}[\dX]|\d{15}", upper):
-        indexes = []
-        for id_type in IdType.values:
-            try:
-                indexes.append(identity_index(id_type, normalise_id_number(id_type, upper)))
-            except IdentityError:
-                continue
-        return customers.filter(id_number_index__in=indexes)
-    if re.fullmatch(r"(\+?86)?1\d{10}", compact):
-        try:
-            return customers.filter(mobile_index=mobile_index(normalise_mobile(compact)))
-        except IdentityError:
-            return customers.none()
+    identity = identity_params(text)
+    if identity is not None:
+        if "mobile_index" in identity:
+            return customers.filter(mobile_index=identity["mobile_index"])
+        return customers.filter(id_number_index__in=identity["id_number_index"])
     if re.fullmatch(r"C\d{6,}", upper):
         return customers.filter(customer_number=upper)
+    if is_mobile_last4(compact):
+        # The last four digits of the mobile, as asked at the counter (their own index).
+        return customers.filter(mobile_last4=compact)
     if re.fullmatch(r"[A-Za-z]+", compact):
         lowered = compact.lower()
         return customers.filter(_prefix("name_initials", lowered) | _prefix("name_pinyin", lowered))
-    # A Chinese name is searched from its beginning (surname first), which an index serves.
+    # A Chinese name is searched from its beginning (surname first); a short one may also
+    # be the given name alone (三丰 finds 张三丰 and 欧阳三丰). An index serves each.
+    if _GIVEN_NAME.fullmatch(compact):
+        return customers.filter(_prefix("name", compact) | _prefix("given_name", compact))
     return customers.filter(_prefix("name", compact))
+
+
+_MOBILE_LAST4 = re.compile(r"\d{4}")
+# One to three Chinese characters: a given name (名) alone.
+_GIVEN_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{1,3}")
+
+
+def is_mobile_last4(text: str) -> bool:
+    """Whether a search text is read as the last four digits of a mobile: exactly four
+    digits (anything longer is a mobile, an ID or a customer number)."""
+    return bool(_MOBILE_LAST4.fullmatch(re.sub(r"[\s-]+", "", text)))
 
 
 def _at_least(wan: Decimal) -> Q:
@@ -253,6 +332,10 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
         customers = customers.filter(status=CustomerStatus.ACTIVE)
     if query.text:
         customers = _text_filter(customers, query.text)
+    if query.id_number_index:
+        customers = customers.filter(id_number_index__in=query.id_number_index)
+    if query.mobile_index:
+        customers = customers.filter(mobile_index=query.mobile_index)
     if query.department:
         department = Department.objects.filter(pk=query.department).first()
         if department is None:
@@ -262,7 +345,12 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
     if query.manager == "none":
         customers = customers.filter(responsible_manager__isnull=True)
     elif query.manager.isdigit():
-        customers = customers.filter(responsible_manager_id=int(query.manager))
+        manager = int(query.manager)
+        customers = (
+            customers.filter(responsible_manager_id=manager)
+            if manager <= MAX_ID
+            else customers.none()
+        )
     if query.tier:
         customers = customers.filter(tier=query.tier)
     # Bounds by the 万元 copy (its index); only customers inside the bound's own 万元

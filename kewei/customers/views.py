@@ -22,7 +22,7 @@ from kewei.core.form_views import form_page
 from kewei.core.pagination import CappedPaginator
 from kewei.customers import forms, selectors, services
 from kewei.customers.models import Customer, CustomerProfile, FamilyMember, SavedSearch
-from kewei.customers.panels import panels_for
+from kewei.customers.panels import panels_for, quick_actions_for, summary_for
 from kewei.customers.validation import by_field, clean_customer
 from kewei.jobs.models import JobRun
 from kewei.jobs.services import job_start
@@ -36,30 +36,112 @@ def _by_number(number: str) -> Customer | None:
     return Customer.objects.filter(customer_number=number.strip().upper()).first()
 
 
+def _search_url(query: selectors.CustomerQuery) -> str:
+    """The search page showing ``query``: its parameters carry an ID number or a mobile
+    only as blind indexes."""
+    url = reverse("customers:customer_search")
+    querystring = query.querystring()
+    return f"{url}?{querystring}" if querystring else url
+
+
 @permission_required(VIEW, raise_exception=True)
 def customer_search(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        # The search form posts, so what was typed (an ID number, say) never becomes a
+        # URL; the results page's URL has the query with identities as blind indexes.
+        return redirect(_search_url(selectors.CustomerQuery.from_params(request.POST)))
     query = selectors.CustomerQuery.from_params(request.GET)
+    if request.GET.get("text", "").strip() and not query.text:
+        return redirect(_search_url(query))  # an identity in clear in an old link
     page = None
     if not query.is_empty() or request.GET.get("all") == "1":
         page = CappedPaginator(selectors.customer_search(query), 50).get_page(
             request.GET.get("page")
         )
+    departments = forms.customer_departments()
+    managers = forms.manager_choices()
+    categories = apps.get_model("products", "Product")._meta.get_field("category").choices
     return render(
         request,
         "customers/search.html",
         {
             "query": query,
+            "query_pairs": query.param_pairs(),
+            # Whether the search ran (a page, maybe empty), not whether it found anyone.
+            "searched": page is not None,
+            "filters_shown": _filters_shown(query, departments, managers, categories)
+            if page is not None and not page.object_list
+            else [],
             "page_obj": page,
             "saved_searches": SavedSearch.objects.select_related("owner"),
-            "departments": forms.customer_departments(),
-            "managers": forms.manager_choices(),
+            "departments": departments,
+            "managers": managers,
             "save_form": forms.SavedSearchForm(),
+            "can_reveal": request.user.has_perm("customers.reveal_customer"),
             "months": [(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)],
             "sorts": selectors.SORTS.keys(),
             "extra_filters": [(f, query.extra.get(f.name, "")) for f in selectors.extra_filters()],
-            "categories": apps.get_model("products", "Product")._meta.get_field("category").choices,
+            "categories": categories,
         },
     )
+
+
+def _filters_shown(query: selectors.CustomerQuery, departments, managers, categories) -> list:
+    """The filters of a search that found nobody, as (label, value, kind) for the page
+    to say what was looked for; ``kind`` "tier" leaves the tier's name to the page. An
+    exact identity is named, never shown."""
+    shown: list[tuple[str, str, str]] = []
+
+    def add(label, value, kind=""):
+        shown.append((str(label), str(value), kind))
+
+    if query.text:
+        if selectors.is_mobile_last4(query.text):
+            add(_("手机尾号"), query.text)
+        else:
+            add(_("姓名/拼音/客户号"), query.text)
+    if query.identity_kind == "id_number":
+        add(_("证件号码"), _("精确匹配（号码不显示）"))
+    elif query.identity_kind == "mobile":
+        add(_("手机号码"), _("精确匹配（号码不显示）"))
+    if query.department:
+        name = next((d.name for d in departments if d.pk == query.department), query.department)
+        add(_("机构"), name)
+    if query.manager == "none":
+        add(_("客户经理"), _("（未分配）"))
+    elif query.manager.isdigit():
+        manager = managers.filter(pk=int(query.manager)).first()
+        add(_("客户经理"), manager.full_name if manager else query.manager)
+    if query.tier:
+        add(_("客户等级"), query.tier, "tier")
+    if query.aum_min_wan is not None or query.aum_max_wan is not None:
+        low = "" if query.aum_min_wan is None else query.aum_min_wan
+        high = "" if query.aum_max_wan is None else query.aum_max_wan
+        add(_("资产（万元）"), f"{low} – {high}")
+    if query.birth_month:
+        add(_("生日月份"), _("%(m)d月") % {"m": query.birth_month})
+    if query.tags:
+        add(_("兴趣标签"), "、".join(query.tags))
+    if query.vip is not None:
+        add(_("贵宾"), _("是") if query.vip else _("否"))
+    labels = dict(categories)
+    if query.holds:
+        add(_("持有产品"), "、".join(str(labels.get(c, c)) for c in query.holds))
+    if query.lacks:
+        add(_("未持有产品"), "、".join(str(labels.get(c, c)) for c in query.lacks))
+    if query.categories_min is not None or query.categories_max is not None:
+        low = "" if query.categories_min is None else query.categories_min
+        high = "" if query.categories_max is None else query.categories_max
+        add(_("持有产品类别数"), f"{low} – {high}")
+    for search_filter in selectors.extra_filters():
+        if search_filter.name in query.extra:
+            value = query.extra[search_filter.name]
+            add(search_filter.label, dict(search_filter.choices()).get(value, value))
+    if query.not_contacted_days is not None:
+        add(_("超过天数未联系"), query.not_contacted_days)
+    if query.include_merged:
+        add(_("包括已合并客户"), _("是"))
+    return shown
 
 
 @require_POST
@@ -73,19 +155,18 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
             shared=form.cleaned_data["shared"],
             owner=request.user,
             department=request.user.department,
-            params=query.to_params(),
+            params=query.to_params(),  # an ID number or a mobile as its blind index
         )
         messages.success(request, _("查询已保存。"))
     else:
         messages.error(request, _("请填写查询名称。"))
-    return redirect(f"{reverse('customers:customer_search')}?{query.querystring()}")
+    return redirect(_search_url(query))
 
 
 @permission_required(VIEW, raise_exception=True)
 def saved_search_open(request: HttpRequest, pk: int) -> HttpResponse:
     saved = get_object_or_404(SavedSearch, pk=pk)
-    query = selectors.CustomerQuery.from_params(saved.params)
-    return redirect(f"{reverse('customers:customer_search')}?{query.querystring()}")
+    return redirect(_search_url(selectors.CustomerQuery.from_params(saved.params)))
 
 
 @require_POST
@@ -100,10 +181,21 @@ def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("customers.export_customer", raise_exception=True)
 def customer_export(request: HttpRequest) -> HttpResponse:
+    """Export a search. An export with personal fields in full is a reveal: it needs the
+    reveal permission and a reason, and is audited as one (the job does)."""
     query = selectors.CustomerQuery.from_params(request.POST)
-    run = job_start(
-        actor=request.user, kind="customers.export", params={"query": query.to_params()}
-    )
+    form = forms.ExportForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect(_search_url(query))
+    params = {"query": query.to_params()}
+    if form.cleaned_data["unmasked"]:
+        if not request.user.has_perm("customers.reveal_customer"):
+            raise PermissionDenied(_("您没有查看完整个人信息的权限。"))
+        params.update(unmasked=True, reason=form.cleaned_data["reason"])
+    run = job_start(actor=request.user, kind="customers.export", params=params)
     return redirect(run)
 
 
@@ -140,24 +232,24 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @permission_required(CHANGE, raise_exception=True)
 def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
+    # The personal fields are not given as initial values: the form shows them masked.
     initial = {
         "name": customer.name,
         "id_type": customer.id_type,
-        "id_number": customer.id_number,
         "gender": customer.gender,
         "birthday": customer.birthday,
-        "mobile": customer.mobile,
-        "address": customer.address,
-        "email": customer.email,
         "department": customer.department_id,
         "responsible_manager": customer.responsible_manager_id,
         "vip_flag": customer.vip_flag,
         "source": customer.source,
     }
+    form = forms.CustomerEditForm(request.POST or None, initial=initial, customer=customer)
     return form_page(
         request,
-        forms.CustomerForm(request.POST or None, initial=initial),
-        save=lambda data: _save_customer(request.user, data, customer),
+        form,
+        save=lambda data: _save_customer(
+            request.user, {**data, **form.personal_values(customer)}, customer
+        ),
         done=lambda customer: customer,
         message=_("客户信息已保存。"),
         title=_("修改客户：%(c)s") % {"c": customer},
@@ -173,12 +265,19 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    # The header first: its facts are read once and the panels showing them reuse them.
+    facts, alerts = summary_for(request, customer)
+    panels = panels_for(request, customer)
     return render(
         request,
         "customers/detail.html",
         {
             "customer": customer,
-            "panels": panels_for(request, customer),
+            "facts": facts,
+            "alerts": alerts,
+            "quick_actions": quick_actions_for(request, customer),
+            "panels": panels,
+            "panel_names": {panel.name for panel, _context in panels},
             "reveal_form": forms.RevealForm(),
             "can_reveal": request.user.has_perm("customers.reveal_customer"),
         },
@@ -384,12 +483,24 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("customers.assign_customer", raise_exception=True)
 def book_transfer(request: HttpRequest) -> HttpResponse:
-    form = forms.BookTransferForm(request.POST or request.GET or None)
+    """Hand a manager's book over: the preview and the confirmation are both posted (the
+    reason is no URL); choosing the one handing over posts the form back too, to offer
+    the receivers without him, and shows no errors yet."""
+    acting = request.method == "POST" and ("preview" in request.POST or "confirm" in request.POST)
+    if request.method == "POST" and not acting:
+        chosen = {
+            "from_manager": request.POST.get("from_manager"),
+            "to_managers": request.POST.getlist("to_managers"),
+            "reason": request.POST.get("reason"),
+        }
+        form = forms.BookTransferForm(initial={k: v for k, v in chosen.items() if v})
+    else:
+        form = forms.BookTransferForm(request.POST if acting else None)
     preview = None
-    if (request.POST or request.GET) and form.is_valid():
+    if acting and form.is_valid():
         data = form.cleaned_data
         try:
-            if request.method == "POST" and data["confirm"]:
+            if "confirm" in request.POST:
                 counts = services.book_transfer(
                     actor=request.user,
                     from_manager=data["from_manager"],
@@ -451,7 +562,17 @@ def customer_import(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.import_customer", raise_exception=True)
 def import_detail(request: HttpRequest, pk) -> HttpResponse:
     run = get_object_or_404(JobRun, pk=pk, kind="customers.import")
-    return render(request, "customers/import_detail.html", {"run": run, "result": run.result})
+    return render(
+        request,
+        "customers/import_detail.html",
+        {"run": run, "result": run.result, "upload_expired": _upload_expired(run)},
+    )
+
+
+def _upload_expired(preview: JobRun) -> bool:
+    """Whether a preview's upload is gone (pruned after KEWEI_UPLOAD_RETENTION_HOURS)."""
+    file = preview.result.get("file") if preview.result.get("dry_run") else None
+    return bool(file) and not (settings.MEDIA_ROOT / file).is_file()
 
 
 @require_POST
@@ -460,6 +581,9 @@ def import_confirm(request: HttpRequest, pk) -> HttpResponse:
     preview = get_object_or_404(JobRun, pk=pk, kind="customers.import")
     if not preview.result.get("dry_run") or not preview.result.get("file"):
         raise PermissionDenied
+    if _upload_expired(preview):
+        messages.error(request, _("上传文件已过期并已删除，请重新上传。"))
+        return redirect("customers:customer_import")
     run = job_start(
         actor=request.user,
         kind="customers.import",

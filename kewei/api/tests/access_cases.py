@@ -177,6 +177,15 @@ CASES = [
         data=_new_customer,
         allowed_status=201,
     ),
+    _api(
+        "customer_search",
+        None,
+        MANAGER_A1,
+        ADMIN,
+        403,
+        method="post",
+        data=lambda bank: {"text": bank.customer_a1.id_number},
+    ),
     _api("customer_detail", _customer_url("customer_detail"), MANAGER_A1, MANAGER_B1),
     _api(
         "customer_detail",

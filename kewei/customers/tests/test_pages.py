@@ -120,21 +120,22 @@ def test_export_masks_unless_revealed_and_neutralises_formulas(
     )
     services.customer_update(actor=None, customer=bank.customer_a1, data=data)
 
-    def export(user):
+    def export(user, **choice):
         client.force_login(user)
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("customers:customer_export"), {"text": "zs"})
+            client.post(reverse("customers:customer_export"), {"text": "zs", **choice})
         run = JobRun.objects.unrestricted().filter(started_by=user).latest("created_at")
         return list(load_workbook(settings.MEDIA_ROOT / run.result_file).active.values)
 
-    # when: a supervisor (no reveal in this test) and an outlet head (reveal) export
+    # when: a supervisor (no reveal in this test) and an outlet head (reveal, asking for
+    # the full values with a reason) export
     from django.contrib.auth.models import Permission
 
     bank.supervisor_a1.groups.first().permissions.remove(
         Permission.objects.get(codename="reveal_customer")
     )
     masked = export(bank.supervisor_a1)
-    revealed = export(bank.head_a1)
+    revealed = export(bank.head_a1, unmasked="on", reason="核对开户资料")
     # then
     assert masked[1][4] == "110105********002X" and masked[1][6].count("*") == 4
     assert revealed[1][4] == "11010519491231002X"
@@ -151,11 +152,11 @@ def test_book_transfer_preview_shows_counts_and_assets_before_anything_moves(cli
         "to_managers": [bank.supervisor_a1.pk],
         "reason": "调岗",
     }
-    html = client.get(url, params).content.decode()
+    html = client.post(url, {**params, "preview": "1"}).content.decode()
     assert bank.supervisor_a1.full_name in html and "确认移交" in html
     assert "10,000.00 元" in html  # customer_a1's assets, summed in the database
     bank.customer_a1.refresh_from_db()
     assert bank.customer_a1.responsible_manager_id == bank.manager_a1.pk
-    client.post(url, {**params, "confirm": "True"})
+    client.post(url, {**params, "confirm": "1"})
     bank.customer_a1.refresh_from_db()
     assert bank.customer_a1.responsible_manager_id == bank.supervisor_a1.pk
