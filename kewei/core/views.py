@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -88,7 +91,71 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness for the bank's monitoring: the process answers and the database responds."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": connection.vendor}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def _database_check() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return {"ok": False, "vendor": connection.vendor, "error": type(error).__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _migrations_check() -> dict[str, Any]:
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    pending = sorted(f"{migration.app_label}.{migration.name}" for migration, _backwards in plan)
+    return {"ok": not pending, "pending": pending}
+
+
+def _workers_check() -> dict[str, Any]:
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    from kewei.jobs.selectors import workers_alive
+
+    # Jobs queued in the database need a worker; other backends run them elsewhere.
+    queued = isinstance(task_backends["default"], DatabaseBackend)
+    needed = settings.KEWEI_READY_MIN_WORKERS if queued else 0
+    alive = workers_alive()
+    return {
+        "ok": len(alive) >= needed,
+        "alive": len(alive),
+        "needed": needed,
+        "stale_after_seconds": settings.KEWEI_WORKER_STALE_SECONDS,
+        "last_seen": max((w.last_seen_at for w in alive), default=None),
+    }
+
+
+@login_not_required
+def readiness(request: HttpRequest) -> JsonResponse:
+    """Readiness for the load balancer and monitoring (docs/operations.md): the database
+    answers, every migration is applied, enough job workers are alive. 200 when all
+    hold, 503 otherwise; the body says which check failed."""
+    checks: dict[str, dict[str, Any]] = {"database": _database_check()}
+    if checks["database"]["ok"]:
+        try:
+            checks["migrations"] = _migrations_check()
+            checks["workers"] = _workers_check()
+        except DatabaseError as error:
+            checks["database"] = {
+                "ok": False,
+                "vendor": connection.vendor,
+                "error": type(error).__name__,
+            }
+    for name in ("migrations", "workers"):
+        checks.setdefault(name, {"ok": False, "error": "database_unavailable"})
+    ready = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status=200 if ready else 503,
+    )

@@ -47,6 +47,9 @@ class JobRun(ScopedModel):
     error = models.TextField(_("错误"), blank=True)
     result_file = models.CharField(_("结果文件"), max_length=255, blank=True)
     result = models.JSONField(_("结果数据"), default=dict, blank=True)
+    # The worker process (``JobWorker.worker_id``) that runs it: when that process is
+    # gone, the job is marked failed instead of staying "running" for ever.
+    worker_id = models.CharField(_("执行进程"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -75,3 +78,23 @@ class JobRun(ScopedModel):
     @classmethod
     def scope_filter(cls, scope: DataScope) -> Q:
         return Q(started_by_id=scope.staff_id) if scope.staff_id is not None else NOTHING
+
+
+class JobWorker(models.Model):
+    """One running background-job worker process (``kewei worker``): where it runs and
+    when it last said it was alive (its heartbeat). The readiness check counts the live
+    ones; a job whose worker is gone is failed by ``services.job_fail_abandoned``."""
+
+    worker_id = models.CharField(_("进程标识"), max_length=64, unique=True)
+    hostname = models.CharField(_("主机"), max_length=255)
+    pid = models.PositiveIntegerField(_("进程号"))
+    started_at = models.DateTimeField(_("启动时间"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("最近心跳"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("任务执行进程")
+        verbose_name_plural = _("任务执行进程")
+        ordering = ["hostname", "pid"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"

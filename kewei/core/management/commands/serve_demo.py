@@ -1,6 +1,6 @@
 """``kewei serve_demo [ADDR:PORT]``: the page server and a background-job worker together.
 
-The demo needs no other server: jobs queue in the database and one ``db_worker`` runs
+The demo needs no other server: jobs queue in the database and one ``kewei worker`` runs
 them. Ctrl+C stops both.
 """
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, **options):
         worker = subprocess.Popen(
-            [sys.executable, "-m", "kewei.cli", "db_worker", "--queue-name", "default,batch"]
+            [sys.executable, "-m", "kewei.cli", "worker", "--queue-name", "default,batch"]
         )
         self.stdout.write(f"\n客维演示系统 / Kewei demo: http://{addrport}/")
         self.stdout.write(f"演示账户密码 / demo password: {DEMO_PASSWORD}")
