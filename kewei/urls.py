@@ -12,6 +12,7 @@ urlpatterns = [
     path("password/", core_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", core_views.health, name="health"),
+    path("readyz", core_views.readiness, name="readiness"),
     path("org/", include("kewei.organisation.urls")),
     path("customers/", include("kewei.customers.urls")),
     path("products/", include("kewei.products.urls")),
@@ -28,3 +29,8 @@ urlpatterns = [
     path("api/v1/", include("kewei.api.urls")),
     path("org/api-access/", include("kewei.api.page_urls")),
 ]
+
+handler400 = "kewei.core.errors.bad_request"
+handler403 = "kewei.core.errors.permission_denied"
+handler404 = "kewei.core.errors.page_not_found"
+handler500 = "kewei.core.errors.server_error"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -33,6 +34,7 @@ from rest_framework.throttling import BaseThrottle
 from kewei.api import services
 from kewei.api.models import ApiToken
 from kewei.core.bilingual import error_body, error_item
+from kewei.core.errors import DATABASE_DOWN, RETRY_AFTER_SECONDS, database_unavailable_message
 
 
 class TokenAuthentication(BaseAuthentication):
@@ -159,6 +161,14 @@ def _django_validation(error: DjangoValidationError) -> tuple[str, list[dict[str
 def exception_answer(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]] | None:
     """Status, body and headers of the error response for ``exc`` (None: not ours)."""
     headers: dict[str, str] = {}
+    if isinstance(exc, DATABASE_DOWN):
+        message = database_unavailable_message()
+        item = error_item(None, message, "database_unavailable")
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return 503, error_body("database_unavailable", [item]), headers
+    if isinstance(exc, BadRequest):
+        message = str(exc) or _("请求无法处理。")
+        return 400, error_body("invalid", [error_item(None, message, "invalid")]), headers
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到，或不在您的数据权限范围内。"), code="not_found")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.core.form_views import form_page
+from kewei.core.params import int_param
 from kewei.organisation import forms, selectors, services
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.roles import Role
@@ -114,8 +115,9 @@ def department_close(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("organisation.view_staff", raise_exception=True)
 def staff_list(request: HttpRequest) -> HttpResponse:
     department = None
-    if request.GET.get("department"):
-        department = Department.objects.filter(pk=request.GET["department"]).first()
+    department_id = int_param(request.GET, "department")
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id).first()
     query = request.GET.get("q", "").strip()
     include_inactive = request.GET.get("inactive") == "1"
     staff = selectors.staff_list(

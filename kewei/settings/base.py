@@ -25,6 +25,8 @@ SECRET_KEY = env.string("KEWEI_SECRET_KEY", INSECURE_SECRET_KEY)
 DEBUG = env.boolean("KEWEI_DEBUG", False)
 ALLOWED_HOSTS = env.str_list("KEWEI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.str_list("KEWEI_CSRF_TRUSTED_ORIGINS", [])
+# A stale form answers a Kewei page (Chinese first, the way back), not Django's own.
+CSRF_FAILURE_VIEW = "kewei.core.errors.csrf_failure"
 
 # Keys for personal data at rest: encryption keys (newest first, for rotation) and the
 # separate key of the blind index used for exact search on encrypted fields.
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kewei.core.middleware.RequestIdMiddleware",
+    # Outside the others, so that their early answers (400, 503) carry its headers too.
+    "kewei.core.middleware.SecurityHeadersMiddleware",
     "kewei.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -148,6 +152,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Lock an account (not an address: a whole outlet shares one) after repeated failures.
 KEWEI_LOGIN_FAILURE_LIMIT = env.integer("KEWEI_LOGIN_FAILURE_LIMIT", 5)
 KEWEI_LOGIN_LOCK_MINUTES = env.integer("KEWEI_LOGIN_LOCK_MINUTES", 30)
+# Separation of duties: role sets no one may hold together, each as role codes joined by
+# "+" (kewei.organisation.roles.Role); "business" stands for any role that sees customer
+# data. Default: the administrator is neither auditor nor any business role.
+KEWEI_INCOMPATIBLE_ROLES = env.str_list(
+    "KEWEI_INCOMPATIBLE_ROLES", ["system_admin+auditor", "system_admin+business"]
+)
 
 # Sessions end after 30 idle minutes: every request renews the expiry.
 SESSION_COOKIE_AGE = env.integer("KEWEI_SESSION_IDLE_MINUTES", 30) * 60
@@ -159,6 +169,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Grouped digits in Chinese too, and ISO values in date inputs (kewei/settings/formats).
+FORMAT_MODULE_PATH = ["kewei.settings.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -172,11 +184,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Files under MEDIA_ROOT hold personal data: exports (``exports/``) and import uploads with
+# their reports (``imports/``) are deleted this many hours after they were written, by
+# the nightly batch (step ``jobs.prune_media``) or ``kewei prune_imports``.
+KEWEI_EXPORT_RETENTION_HOURS = env.integer("KEWEI_EXPORT_RETENTION_HOURS", 24)
+KEWEI_UPLOAD_RETENTION_HOURS = env.integer("KEWEI_UPLOAD_RETENTION_HOURS", 24)
 WHITENOISE_USE_FINDERS = True
 
 # Background jobs: django-tasks (the backport of Django 6's django.tasks) on its
 # database backend. The embedded default needs no broker; production runs as many
-# ``kewei db_worker`` processes as it needs against PostgreSQL.
+# ``kewei worker`` processes as it needs against PostgreSQL (docs/operations.md).
 TASKS = {
     "default": {
         "BACKEND": env.string("KEWEI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -184,12 +201,51 @@ TASKS = {
     }
 }
 
+# ``kewei worker`` (kewei.jobs.worker): the heartbeat of each worker process, how old a
+# heartbeat may be before a worker on another host counts as gone (its running jobs are
+# then failed, and the readiness check stops counting it), how often a worker sweeps for
+# such jobs, and its back-off while the database is unreachable (first wait, doubling
+# up to the cap).
+KEWEI_WORKER_HEARTBEAT_SECONDS = env.integer("KEWEI_WORKER_HEARTBEAT_SECONDS", 10)
+KEWEI_WORKER_STALE_SECONDS = env.integer("KEWEI_WORKER_STALE_SECONDS", 60)
+KEWEI_WORKER_SWEEP_SECONDS = env.integer("KEWEI_WORKER_SWEEP_SECONDS", 60)
+KEWEI_WORKER_RETRY_FIRST_SECONDS = env.integer("KEWEI_WORKER_RETRY_FIRST_SECONDS", 1)
+KEWEI_WORKER_RETRY_MAX_SECONDS = env.integer("KEWEI_WORKER_RETRY_MAX_SECONDS", 60)
+# The readiness check (/readyz) wants at least this many live workers (0: none needed,
+# say when jobs run in the page process).
+KEWEI_READY_MIN_WORKERS = env.integer("KEWEI_READY_MIN_WORKERS", 1)
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Headers of every answer but static files (kewei.core.middleware.SecurityHeadersMiddleware).
+# Everything is served by Kewei itself: no inline script, no CDN, no framing. Charts are
+# inline SVG; their PNG download draws a data: image.
+KEWEI_CACHE_CONTROL = env.string("KEWEI_CACHE_CONTROL", "no-store")
+KEWEI_CONTENT_SECURITY_POLICY = env.string(
+    "KEWEI_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'",
+)
+KEWEI_PERMISSIONS_POLICY = env.string(
+    "KEWEI_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
+    "display-capture=()",
+)
 
 KEWEI_BANK_NAME = env.string("KEWEI_BANK_NAME", "客维示范银行")
 # Worker processes that prepare the rows of a large customer import (validation,
 # encryption, blind indexes) while the importing process writes: 0 prepares in-process.
 KEWEI_IMPORT_WORKERS = env.integer("KEWEI_IMPORT_WORKERS", min(os.cpu_count() or 1, 4))
+# An XLSX upload is refused before it is read when its members inflate to more than
+# these bytes, or its sheet spans more cells (rows × columns from A1 to the last used
+# cell, or cells one by one): the reader holds the whole rectangle in memory, 32 bytes a
+# cell. An import of 200,000 rows of 13 columns inflates to about 150 MB, 2.6 M cells.
+KEWEI_IMPORT_XLSX_MAX_INFLATED_BYTES = env.integer(
+    "KEWEI_IMPORT_XLSX_MAX_INFLATED_BYTES", 256 * 1024 * 1024
+)
+KEWEI_IMPORT_XLSX_MAX_CELLS = env.integer("KEWEI_IMPORT_XLSX_MAX_CELLS", 10_000_000)
 # A single transaction at or above this amount (元) is a large fund movement (大额资金异动).
 KEWEI_LARGE_MOVEMENT_YUAN = env.integer("KEWEI_LARGE_MOVEMENT_YUAN", 100_000)
 # The bank's holidays and make-up working weekends (调休), ISO dates: working-day
@@ -228,6 +284,10 @@ KEWEI_DEMO_TOKENS_FILE = VAR_DIR / "demo-api-tokens.txt"
 # The integration API (/api/v1/): Django REST framework with an OpenAPI description
 # (drf-spectacular) and its documentation page, both served locally (no CDN).
 KEWEI_API_PREFIX = "/api/"
+# A JSON body deeper than this many arrays/objects, or larger than this many bytes, is
+# refused (400) before anything reads it.
+KEWEI_API_JSON_MAX_DEPTH = env.integer("KEWEI_API_JSON_MAX_DEPTH", 32)
+KEWEI_API_JSON_MAX_BYTES = env.integer("KEWEI_API_JSON_MAX_BYTES", 32 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "kewei.api.framework.TokenAuthentication",
@@ -236,7 +296,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["kewei.api.framework.Allowed"],
     "DEFAULT_THROTTLE_CLASSES": ["kewei.api.framework.TokenRate"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kewei.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kewei.api.framework.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -42,4 +42,4 @@ class AccessCase:
 
 
 # URL names that are public on purpose.
-PUBLIC_URLS = {"login", "set_language", "health"}
+PUBLIC_URLS = {"login", "set_language", "health", "readiness"}
