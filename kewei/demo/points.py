@@ -1,10 +1,13 @@
-"""The demo bank's points: the retail banking department's usual earning rules, and the
-points of the latest month of the feed awarded by the same batch that runs every day."""
+"""The demo bank's points: the retail banking department's usual earning rules, the
+points of the latest month of the feed awarded by the same batch that runs every day,
+and the gift catalogue with a few redemptions at the counters."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+
+from django.utils import timezone
 
 from kewei.core.progress import Progress
 from kewei.demo.seeders import SeedContext, register_seeder
@@ -72,3 +75,145 @@ def seed_points(context: SeedContext, progress: Progress) -> dict[str, int]:
         progress.advance(1)
     points_expire(day=days[-1] + dt.timedelta(days=1))
     return {"rules": EarningRule.objects.count(), "days_accrued": count}
+
+
+# The gift catalogue: (code, name, points, opening stock, limit per customer, tiers,
+# outlets under this department path ("" for all), description). Points are priced
+# against the demo's balances: a month of points, a few hundred for most customers and
+# some thousands for the largest.
+GIFTS = [
+    ("GF-BAG", "环保购物袋", 50, 300, None, (), "", "可折叠帆布购物袋。"),
+    ("GF-OIL", "食用油（5 升）", 300, 120, 2, (), "", "非转基因压榨花生油。"),
+    ("GF-RICE", "五常大米（5 公斤）", 400, 100, 2, (), "", ""),
+    ("GF-UMB", "晴雨伞", 500, 80, None, (), "", "印有本行标识的三折伞。"),
+    ("GF-CUP", "保温杯", 800, 80, None, (), "", "316 不锈钢，500 毫升。"),
+    ("GF-TEL", "话费充值 50 元", 1000, 500, 3, (), "", "次月 5 日前充入客户预留手机号。"),
+    ("GF-FILM", "电影票（两张）", 1500, 150, None, (), "", "全国通兑，有效期 6 个月。"),
+    ("GF-TEA", "茶具套装", 2500, 0, None, (), "", "景德镇白瓷，一壶四杯。"),
+    ("GF-LOUNGE", "机场贵宾厅服务（单次）", 3000, 60, None, ("vip", "major"), "", ""),
+    ("GF-LUG", "20 寸拉杆箱", 5000, 20, 1, ("potential", "vip", "major"), "", ""),
+    ("GF-PARK", "北京环球影城门票", 6000, 20, 2, (), "/000000/110000/", "限北京分行网点领取。"),
+    ("GF-CHECK", "体检套餐", 8000, 30, 1, ("vip", "major"), "", "三甲医院全面体检一次。"),
+    ("GF-GOLF", "高尔夫练习场体验", 12000, 10, 1, ("major",), "", ""),
+]
+# A seasonal gift whose redemption period is over.
+SEASONAL = ("GF-MOON", "中秋月饼礼盒", 800, 40, "中秋节限时兑换。")
+# Redemptions made at the counters, and what became of them afterwards.
+REDEMPTIONS = ["collected", "collected", "sent", "to_collect", "to_collect", "cancelled"]
+DEMO_KEY = "demo:redeem:"
+
+
+@register_seeder("gifts", order=45)
+def seed_gifts(context: SeedContext, progress: Progress) -> dict[str, int]:
+    """The gift catalogue, in stock through its opening receipts, and a few redemptions
+    at the customers' own outlets, made by their counter staff through the service."""
+    from kewei.organisation.models import Department, DepartmentLevel
+    from kewei.points.models import Gift, Redemption
+    from kewei.points.redemptions import GiftData, gift_create
+
+    last_day = FeedDay.objects.order_by("-day").values_list("day", flat=True).first()
+    if last_day is None:
+        return {"gifts": 0, "gifts_created": 0, "redemptions": 0}
+    outlets = Department.objects.unrestricted().filter(level=DepartmentLevel.OUTLET)
+    existing = set(Gift.objects.values_list("code", flat=True))
+    created = 0
+    progress.start(len(GIFTS) + 1, "礼品目录")
+    for code, name, points, stock, limit, tiers, under, description in GIFTS:
+        if code not in existing:
+            gift_create(
+                actor=None,
+                data=GiftData(
+                    code=code,
+                    name=name,
+                    points_price=points,
+                    per_customer_limit=limit,
+                    tiers=tiers,
+                    outlets=tuple(outlets.filter(path__startswith=under)) if under else (),
+                    description=description,
+                ),
+                opening_stock=stock,
+            )
+            created += 1
+        progress.advance(1)
+    code, name, points, stock, description = SEASONAL
+    if code not in existing:
+        # Last year's Mid-Autumn weeks, from the feed's last day.
+        autumn = dt.date(last_day.year - 1, 9, 1)
+        gift_create(
+            actor=None,
+            data=GiftData(
+                code=code,
+                name=name,
+                points_price=points,
+                valid_from=autumn,
+                valid_to=autumn + dt.timedelta(days=30),
+                description=description,
+            ),
+            opening_stock=stock,
+        )
+        created += 1
+    progress.advance(1)
+    redeemed = 0
+    if not Redemption.objects.unrestricted().filter(idempotency_key__startswith=DEMO_KEY).exists():
+        redeemed = _seed_redemptions(context)
+    return {"gifts": Gift.objects.count(), "gifts_created": created, "redemptions": redeemed}
+
+
+def _seed_redemptions(context: SeedContext) -> int:
+    """Customers with points redeem one gift each at their outlet's counter; most
+    gifts are then collected or sent, one redemption is cancelled."""
+    from kewei.customers.models import Customer
+    from kewei.organisation.models import Staff
+    from kewei.organisation.roles import Role
+    from kewei.points.models import PointsAccount
+    from kewei.points.redemptions import (
+        gifts_on_offer,
+        points_redeem,
+        redemption_cancel,
+        redemption_deliver,
+    )
+
+    rng = context.rng("gifts")
+    today = timezone.localdate()
+    tellers: dict[int, Staff] = {}
+    for teller in (
+        Staff.objects.unrestricted()
+        .filter(groups__name=Role.COUNTER_STAFF, is_active=True)
+        .select_related("department")
+        .order_by("username")
+    ):
+        tellers.setdefault(teller.department_id, teller)
+    holders = list(
+        PointsAccount.objects.unrestricted()
+        .filter(balance__gt=0)
+        .order_by("-balance", "customer_id")
+        .values_list("customer_id", flat=True)[: len(REDEMPTIONS) * 5]
+    )
+    rng.shuffle(holders)
+    done = 0
+    customers = Customer.objects.unrestricted().select_related("department").in_bulk(holders)
+    for customer_id in holders:
+        if done == len(REDEMPTIONS):
+            break
+        customer = customers[customer_id]
+        teller = tellers.get(customer.department_id)
+        if teller is None:
+            continue
+        offer = gifts_on_offer(actor=teller, customer=customer, outlet=teller.department, on=today)
+        if not offer.gifts:
+            continue
+        redemption = points_redeem(
+            actor=teller,
+            customer=customer,
+            gift=rng.choice(offer.gifts),
+            quantity=1,
+            outlet=teller.department,
+            idempotency_key=f"{DEMO_KEY}{done + 1}",
+        )
+        outcome = REDEMPTIONS[done]
+        if outcome == "cancelled":
+            redemption_cancel(actor=teller, redemption=redemption, reason="客户改换其他礼品")
+        elif outcome != "to_collect":
+            redemption_deliver(actor=teller, redemption=redemption, status=outcome)
+        done += 1
+    return done

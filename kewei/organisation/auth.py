@@ -1,4 +1,7 @@
-"""Sign-in: Argon2 passwords (settings), lock-out per account after repeated failures."""
+"""Sign-in: Argon2 passwords (settings), lock-out per account after repeated failures.
+
+An attempt takes its slot (counted as a failure) before its password is checked, so a
+burst of attempts at one account checks at most the limit's number of passwords."""
 
 from __future__ import annotations
 
@@ -6,7 +9,11 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from kewei.organisation.models import Staff
-from kewei.organisation.services import staff_login_failed, staff_login_succeeded
+from kewei.organisation.services import (
+    staff_login_attempt,
+    staff_login_failed,
+    staff_login_succeeded,
+)
 
 
 class AccountLocked(PermissionDenied):
@@ -27,7 +34,7 @@ class StaffBackend(ModelBackend):
             # Same work as a real check, so timing does not reveal which usernames exist.
             Staff().set_password(password)
             return None
-        if staff.is_locked():
+        if not staff_login_attempt(staff=staff):
             raise AccountLocked(username)
         if staff.check_password(password) and self.user_can_authenticate(staff):
             staff_login_succeeded(staff=staff)

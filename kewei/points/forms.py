@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -66,24 +68,42 @@ class PolicyForm(forms.Form):
         initial=1,
         help_text=_("某年获得的积分在其后第几年年末到期；1 表示次年 12 月 31 日到期。"),
     )
-    tier_multipliers = forms.CharField(
-        label=_("等级倍数"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一个：等级代码=倍数，例如 vip=1.2。未列出的等级按 1 倍。"),
-    )
 
-    def clean_tier_multipliers(self) -> dict[str, str]:
-        result = {}
-        for number, line in enumerate(self.cleaned_data["tier_multipliers"].splitlines(), 1):
-            line = line.strip()
-            if not line:
-                continue
-            tier, separator, value = line.partition("=")
-            if not separator or not tier.strip() or not value.strip():
-                raise forms.ValidationError(_("第 %(n)d 行应为“等级代码=倍数”。") % {"n": number})
-            result[tier.strip()] = value.strip()
-        return result
+    def __init__(self, *args, **kwargs):
+        """One multiplier field per tier of the scheme in force, named by the tier's name
+        (``initial["tier_multipliers"]``: the policy in force, tier code → multiplier); a
+        tier the policy names that the scheme no longer has keeps its field."""
+        super().__init__(*args, **kwargs)
+        from kewei.tiers.selectors import tiers_in_force
+
+        current = dict(self.initial.get("tier_multipliers") or {})
+        tiers = sorted(tiers_in_force().values(), key=lambda tier: tier.rank)
+        labels = {tier.code: tier.label for tier in tiers}
+        for code in current:
+            labels.setdefault(code, _("%(code)s（现行分级方案中已没有此等级）") % {"code": code})
+        self.tier_fields = {}
+        for code, label in labels.items():
+            name = f"multiplier_{code}"
+            self.fields[name] = forms.DecimalField(
+                label=_("等级倍数：%(tier)s") % {"tier": label},
+                required=False,
+                min_value=Decimal("0.01"),
+                max_digits=5,
+                decimal_places=2,
+                initial=current.get(code),
+                help_text=_("留空按 1 倍。"),
+            )
+            self.tier_fields[name] = code
+
+    def clean(self):
+        cleaned = super().clean()
+        multipliers = {}
+        for name, code in self.tier_fields.items():
+            value = cleaned.pop(name, None)
+            if value is not None:
+                multipliers[code] = str(value)
+        cleaned["tier_multipliers"] = multipliers
+        return cleaned
 
 
 class StatementFilterForm(forms.Form):
@@ -109,10 +129,11 @@ class GiftForm(forms.Form):
     )
     valid_from = forms.DateField(label=_("兑换起始日"), required=False)
     valid_to = forms.DateField(label=_("兑换截止日"), required=False)
-    tiers = forms.CharField(
+    tiers = forms.MultipleChoiceField(
         label=_("可兑换等级"),
         required=False,
-        help_text=_("等级代码，以逗号分隔；留空表示所有等级。"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示所有等级。"),
     )
     outlets = forms.ModelMultipleChoiceField(
         label=_("领取网点"),
@@ -126,14 +147,23 @@ class GiftForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from kewei.organisation.models import Department, DepartmentLevel
+        from kewei.tiers.selectors import tiers_in_force
 
         self.fields["outlets"].queryset = Department.objects.filter(
             level=DepartmentLevel.OUTLET, is_active=True
         ).order_by("code")
+        # The tiers of the scheme in force, by name; a tier the gift names that the
+        # scheme no longer has stays offered, so that saving the form keeps it.
+        tiers = sorted(tiers_in_force().values(), key=lambda tier: tier.rank)
+        choices = [(tier.code, tier.label) for tier in tiers]
+        known = {code for code, _label in choices}
+        for code in self.initial.get("tiers") or ():
+            if code not in known:
+                choices.append((code, _("%(code)s（现行分级方案中已没有此等级）") % {"code": code}))
+        self.fields["tiers"].choices = choices
 
     def clean_tiers(self) -> tuple[str, ...]:
-        text = self.cleaned_data["tiers"].replace("，", ",")
-        return tuple(t.strip() for t in text.split(",") if t.strip())
+        return tuple(self.cleaned_data["tiers"])
 
     def clean_picture(self):
         picture = self.cleaned_data.get("picture")
@@ -143,6 +173,17 @@ class GiftForm(forms.Form):
             if picture.size > 2 * 1024 * 1024:
                 raise forms.ValidationError(_("图片不能超过 2 MB。"))
         return picture
+
+
+class GiftCreateForm(GiftForm):
+    """A new gift, with the stock it starts with."""
+
+    opening_stock = forms.IntegerField(
+        label=_("期初库存"),
+        min_value=0,
+        help_text=_("礼品的首批数量，登记为一笔入库；没有现货时填 0。"),
+    )
+    field_order = ["code", "name", "points_price", "cash_price", "opening_stock"]
 
 
 class StockForm(forms.Form):
@@ -159,17 +200,25 @@ class RedeemForm(forms.Form):
     # Issued with the form: a double click or a resent form redeems once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, offered=(), **kwargs):
+        """``offered``: the gifts to list (those on offer to the customer, see
+        :func:`~kewei.points.redemptions.gifts_on_offer`). Any active gift is accepted,
+        so that one taken off the offer meanwhile is refused by the service, with the
+        reason."""
         super().__init__(*args, **kwargs)
         from kewei.points.models import Gift, GiftStatus
 
-        self.fields["gift"].queryset = Gift.objects.filter(status=GiftStatus.ACTIVE).order_by(
-            "points_price"
-        )
-        self.fields["gift"].label_from_instance = lambda g: (
-            _("%(name)s（%(points)s 积分，库存 %(stock)s）")
-            % {"name": g.name, "points": g.points_price, "stock": g.stock}
-        )
+        field = self.fields["gift"]
+        field.queryset = Gift.objects.filter(status=GiftStatus.ACTIVE).order_by("points_price")
+        field.choices = [("", field.empty_label), *((g.pk, gift_label(g)) for g in offered)]
+
+
+def gift_label(gift) -> str:
+    return _("%(name)s（%(points)s 积分，库存 %(stock)s）") % {
+        "name": gift.name,
+        "points": gift.points_price,
+        "stock": gift.stock,
+    }
 
 
 class ReasonForm(forms.Form):

@@ -31,7 +31,7 @@ def export_statement(*, actor, progress, customer: int, start: str, end: str, ki
             e.reason,
             e.points,
             e.expires_on.isoformat() if e.expires_on else "",
-            e.document,
+            e.document_number,
         )
         for e in entries.iterator(chunk_size=2000)
     )

@@ -249,6 +249,18 @@ class PointsEntry(CustomerPart):
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.points:+d}"
 
+    @property
+    def document_number(self) -> str:
+        """The document the entry comes from, as the statement shows it. A redemption's
+        entry is written before the redemption (which refers to it), so its slip number
+        (兑换单号) comes from the redemption; select ``redemption`` with the entries."""
+        if self.document:
+            return self.document
+        if self.kind == EntryKind.REDEEM:
+            redemption = getattr(self, "redemption", None)  # none: raises AttributeError
+            return redemption.number if redemption is not None else ""
+        return ""
+
 
 class PointsSpend(models.Model):
     """How many points an entry took from one lot (positive), or gave back to it
@@ -439,6 +451,9 @@ class Redemption(CustomerPart):
     cancel_entry = models.OneToOneField(
         PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The customer's points balance just after the exchange, as the receipt shows it
+    # (empty for redemptions made before it was kept).
+    balance_after = models.BigIntegerField(_("兑换后积分余额"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=80)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kewei.audit.services import audit_record
+from kewei.organisation.models import DepartmentLevel
 from kewei.points.models import (
     Adjustment,
     AdjustmentStatus,
@@ -37,7 +39,7 @@ from kewei.points.models import (
     StockKind,
     StockMovement,
 )
-from kewei.points.selectors import expiry_for, policy_for
+from kewei.points.selectors import expiry_for, policy_for, redemption_outlets
 from kewei.points.services import lock_accounts
 
 
@@ -148,10 +150,27 @@ def _gift_snapshot(gift: Gift) -> dict:
 
 
 @transaction.atomic
-def gift_create(*, actor, data: GiftData) -> Gift:
+def gift_create(*, actor, data: GiftData, opening_stock: int = 0) -> Gift:
+    """A new gift of the catalogue, with its opening stock (期初库存) recorded as its
+    first receipt (入库)."""
+    if opening_stock < 0:
+        raise RedemptionError({"opening_stock": _("期初库存不能为负数。")})
     gift = Gift()
     _store_gift(gift, data)
-    audit_record(actor=actor, action="points.gift.create", subject=gift, after=_gift_snapshot(gift))
+    audit_record(
+        actor=actor,
+        action="points.gift.create",
+        subject=gift,
+        after={**_gift_snapshot(gift), "opening_stock": opening_stock},
+    )
+    if opening_stock:
+        gift = gift_stock_move(
+            actor=actor,
+            gift=gift,
+            kind=StockKind.RECEIPT,
+            quantity=opening_stock,
+            reason=_("期初库存"),
+        )
     return gift
 
 
@@ -212,38 +231,177 @@ def _refuse(message: str, code: str) -> None:
     raise RedemptionError(message, code=code)
 
 
-def _check_gift(gift: Gift, customer, outlet, quantity: int, on: dt.date) -> None:
+def _gift_outlets(gifts) -> dict[int, set[int]]:
+    """The outlets each gift is handed out at (empty: every outlet). Read past the data
+    scope: the caller's scope may show none of a gift's outlets (counter staff see no
+    departments), which is not "every outlet"."""
+    outlets: dict[int, set[int]] = {gift.pk: set() for gift in gifts}
+    rows = Gift.outlets.through.objects.filter(gift__in=list(outlets)).values_list(
+        "gift_id", "department_id"
+    )
+    for gift_id, department_id in rows:
+        outlets[gift_id].add(department_id)
+    return outlets
+
+
+def _taken(customer, gifts) -> dict[int, int]:
+    """How many of each gift the customer has redeemed (cancelled redemptions aside)."""
+    rows = (
+        Redemption.objects.unrestricted()
+        .filter(customer=customer, gift__in=[gift.pk for gift in gifts])
+        .exclude(status=RedemptionStatus.CANCELLED)
+        .values("gift_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["gift_id"]: row["total"] for row in rows}
+
+
+def _gift_refusal(
+    gift: Gift,
+    customer,
+    outlet,
+    quantity: int,
+    *,
+    on: dt.date,
+    spendable: int,
+    outlets: set[int],
+    taken: int,
+) -> RedemptionError | None:
+    """Why ``customer`` cannot have ``quantity`` of ``gift`` at ``outlet`` on ``on``, or
+    None when they can. The one statement of the rules: :func:`points_redeem` refuses
+    with it and :func:`gifts_on_offer` lists the redeem form's gifts by it.
+    ``spendable``: the customer's spendable points; ``outlets``: the gift's outlets
+    (empty: all); ``taken``: how many of it the customer already has."""
     if gift.status != GiftStatus.ACTIVE:
-        _refuse(_("该礼品已下架。"), "withdrawn")
+        return RedemptionError(_("该礼品已下架。"), code="withdrawn")
     if (gift.valid_from and on < gift.valid_from) or (gift.valid_to and on > gift.valid_to):
-        _refuse(_("该礼品不在兑换期内。"), "not_valid")
+        return RedemptionError(_("该礼品不在兑换期内。"), code="not_valid")
     if gift.tiers and customer.tier not in gift.tiers:
-        _refuse(_("该客户的等级不能兑换此礼品。"), "tier")
-    outlets = set(gift.outlets.values_list("pk", flat=True))
+        return RedemptionError(_("该客户的等级不能兑换此礼品。"), code="tier")
     if outlets and outlet.pk not in outlets:
-        _refuse(_("该礼品不能在此网点领取。"), "outlet")
-    if gift.per_customer_limit is not None:
-        taken = (
-            Redemption.objects.unrestricted()
-            .filter(customer=customer, gift=gift)
-            .exclude(status=RedemptionStatus.CANCELLED)
-            .aggregate(total=Sum("quantity"))["total"]
-            or 0
+        return RedemptionError(_("该礼品不能在此网点领取。"), code="outlet")
+    if gift.per_customer_limit is not None and taken + quantity > gift.per_customer_limit:
+        return RedemptionError(
+            _("每位客户限兑 %(n)d 件，该客户已兑 %(t)d 件。")
+            % {"n": gift.per_customer_limit, "t": taken},
+            code="limit",
         )
-        if taken + quantity > gift.per_customer_limit:
-            _refuse(
-                _("每位客户限兑 %(n)d 件，该客户已兑 %(t)d 件。")
-                % {"n": gift.per_customer_limit, "t": taken},
-                "limit",
-            )
+    points = gift.points_price * quantity
+    if spendable < points:
+        return RedemptionError(
+            _("积分不足：需要 %(need)d 积分，可用 %(have)d 积分。")
+            % {"need": points, "have": spendable},
+            code="insufficient_points",
+        )
+    if gift.stock < quantity:
+        return RedemptionError(_("礼品库存不足。"), code="stock")
+    return None
+
+
+def _outlet_refusal(actor, outlet) -> RedemptionError | None:
+    """Why gifts cannot be handed out at ``outlet`` by ``actor``, or None: it must be an
+    active outlet (网点) within the actor's own department (no actor: a system job,
+    which may use any outlet)."""
+    if outlet is None or outlet.level != DepartmentLevel.OUTLET or not outlet.is_active:
+        message = _("领取机构须为启用中的网点。")
+        return RedemptionError({"outlet": ValidationError(message, code="not_an_outlet")})
+    if actor is not None and not redemption_outlets(actor).filter(pk=outlet.pk).exists():
+        message = _("网点 %(code)s 不在您所属机构的范围内。") % {"code": outlet.code}
+        return RedemptionError({"outlet": ValidationError(message, code="outlet_out_of_reach")})
+    return None
+
+
+# Why none of the catalogue's gifts is on offer to a customer, by refusal code, in the
+# order the redeem form lists them.
+NONE_ON_OFFER = {
+    "not_valid": gettext_lazy("不在兑换期内：%(n)d 种"),
+    "tier": gettext_lazy("不对该客户的等级开放：%(n)d 种"),
+    "outlet": gettext_lazy("不能在本网点领取：%(n)d 种"),
+    "limit": gettext_lazy("该客户已达每客户限兑数量：%(n)d 种"),
+    "insufficient_points": gettext_lazy(
+        "积分不足：%(n)d 种（最低需 %(need)d 积分，该客户可用 %(have)d 积分）"
+    ),
+    "stock": gettext_lazy("无库存：%(n)d 种"),
+}
+
+
+@dataclass(frozen=True)
+class GiftsOnOffer:
+    """The gifts a customer can have at an outlet today (one of each), cheapest first,
+    and why the catalogue's other gifts are not among them (one line per reason)."""
+
+    gifts: list[Gift]
+    reasons: list[str]
+
+
+def gifts_on_offer(*, actor, customer, outlet, on: dt.date) -> GiftsOnOffer:
+    """What the redeem form offers: the active gifts that :func:`points_redeem` would
+    hand ``customer`` at ``outlet`` (one of each), by the same checks, and why not the
+    others."""
+    refused = _outlet_refusal(actor, outlet)
+    if refused is not None:
+        return GiftsOnOffer(gifts=[], reasons=refused.messages)
+    catalogue = list(Gift.objects.filter(status=GiftStatus.ACTIVE).order_by("points_price", "code"))
+    if not catalogue:
+        message = _("礼品目录中没有可兑换的礼品，请联系个金部新建或上架礼品。")
+        return GiftsOnOffer(gifts=[], reasons=[message])
+    spendable = spendable_points(customer, on)
+    outlets, taken = _gift_outlets(catalogue), _taken(customer, catalogue)
+    offered: list[Gift] = []
+    refused_by: dict[str, list[Gift]] = {}
+    for gift in catalogue:
+        refusal = _gift_refusal(
+            gift,
+            customer,
+            outlet,
+            1,
+            on=on,
+            spendable=spendable,
+            outlets=outlets[gift.pk],
+            taken=taken.get(gift.pk, 0),
+        )
+        if refusal is None:
+            offered.append(gift)
+        else:
+            refused_by.setdefault(refusal.code, []).append(gift)
+    reasons = [
+        str(message)
+        % {
+            "n": len(refused_by[code]),
+            "need": min(gift.points_price for gift in refused_by[code]),
+            "have": spendable,
+        }
+        for code, message in NONE_ON_OFFER.items()
+        if code in refused_by
+    ]
+    return GiftsOnOffer(gifts=offered, reasons=reasons)
+
+
+def _replayed(existing: Redemption, customer, gift, quantity: int, outlet) -> Redemption:
+    """The earlier redemption of a key sent again: the same request answers with it; a
+    different one (another gift, quantity, customer or outlet) is refused."""
+    same = (existing.customer_id, existing.gift_id, existing.quantity, existing.outlet_id) == (
+        customer.pk,
+        gift.pk,
+        quantity,
+        outlet.pk,
+    )
+    if not same:
+        _refuse(
+            _("此兑换单已用于另一笔兑换（单号 %(n)s），本次未兑换；请重新打开兑换页面填写。")
+            % {"n": existing.number},
+            "key_reused",
+        )
+    return existing
 
 
 def points_redeem(
     *, actor, customer, gift: Gift, quantity: int, outlet, idempotency_key: str
 ) -> Redemption:
     """Exchange the customer's points for ``quantity`` of ``gift`` (积分兑换), collected at
-    ``outlet``. One atomic operation; a second call with the same key returns the first
-    redemption and changes nothing."""
+    ``outlet``. One atomic operation; a second call with the same key and the same
+    request returns the first redemption and changes nothing, and with another request
+    is refused (``key_reused``)."""
     if quantity <= 0:
         raise RedemptionError({"quantity": _("数量须大于零。")})
     if not idempotency_key:
@@ -256,7 +414,7 @@ def points_redeem(
         # (same-customer requests queue on the account lock): answer with it.
         existing = Redemption.objects.unrestricted().filter(idempotency_key=idempotency_key)
         if existing.exists():
-            return existing.get()
+            return _replayed(existing.get(), customer, gift, quantity, outlet)
         raise
 
 
@@ -264,18 +422,26 @@ def _redeem(actor, customer, gift, quantity, outlet, idempotency_key) -> Redempt
     account = lock_accounts([customer.pk])[customer.pk]
     existing = Redemption.objects.unrestricted().filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing
+        return _replayed(existing, customer, gift, quantity, outlet)
+    refused = _outlet_refusal(actor, outlet)
+    if refused is not None:
+        raise refused
     on = _today()
     gift = Gift.objects.get(pk=gift.pk)
-    _check_gift(gift, customer, outlet, quantity, on)
+    refused = _gift_refusal(
+        gift,
+        customer,
+        outlet,
+        quantity,
+        on=on,
+        spendable=spendable_points(customer, on),
+        outlets=_gift_outlets([gift])[gift.pk],
+        taken=_taken(customer, [gift]).get(gift.pk, 0),
+    )
+    if refused is not None:
+        raise refused
     points = gift.points_price * quantity
-    available = spendable_points(customer, on)
-    if available < points:
-        _refuse(
-            _("积分不足：需要 %(need)d 积分，可用 %(have)d 积分。")
-            % {"need": points, "have": available},
-            "insufficient_points",
-        )
+    # The stock read above may be stale: the conditional UPDATE decides.
     taken = Gift.objects.filter(pk=gift.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
     if not taken:
         _refuse(_("礼品库存不足。"), "stock")
@@ -298,6 +464,7 @@ def _redeem(actor, customer, gift, quantity, outlet, idempotency_key) -> Redempt
         cash=gift.cash_price * quantity,
         outlet=outlet,
         entry=entry,
+        balance_after=account.balance - points,
         idempotency_key=idempotency_key,
         created_by=actor,
     )

@@ -81,7 +81,8 @@ def points_statement(
     end: dt.date | None = None,
     kind: str = "",
 ) -> QuerySet[PointsEntry]:
-    """The customer's points flow (积分流水), latest first."""
+    """The customer's points flow (积分流水), latest first, each with its redemption (if
+    any) for :attr:`PointsEntry.document_number`."""
     entries = PointsEntry.objects.filter(customer=customer)
     if start:
         entries = entries.filter(occurred_on__gte=start)
@@ -89,4 +90,17 @@ def points_statement(
         entries = entries.filter(occurred_on__lte=end)
     if kind in EntryKind.values:
         entries = entries.filter(kind=kind)
-    return entries.select_related("rule", "actor").order_by("-occurred_on", "-id")
+    return entries.select_related("rule", "actor", "redemption").order_by("-occurred_on", "-id")
+
+
+def redemption_outlets(actor) -> QuerySet:
+    """The outlets where ``actor`` may hand out gifts: the active outlets (网点) of their
+    own department's subtree, whatever part of the organisation their data scope shows
+    (counter staff see no departments at all)."""
+    from kewei.organisation.models import Department, DepartmentLevel
+
+    return Department.objects.unrestricted().filter(
+        level=DepartmentLevel.OUTLET,
+        is_active=True,
+        path__startswith=actor.department.path,
+    )

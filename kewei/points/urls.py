@@ -22,5 +22,6 @@ urlpatterns = [
     path("redemptions/", views.redemption_list, name="redemption_list"),
     path("redemptions/<int:pk>/deliver/", views.redemption_deliver, name="redemption_deliver"),
     path("redemptions/<int:pk>/cancel/", views.redemption_cancel, name="redemption_cancel"),
+    path("redemptions/<int:pk>/receipt/", views.redemption_receipt, name="redemption_receipt"),
     path("adjustments/", views.adjustment_list, name="adjustment_list"),
 ]

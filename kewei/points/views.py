@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,15 +16,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.core.form_views import add_errors, form_page
+from kewei.core.params import int_param
 from kewei.customers.models import Customer
 from kewei.jobs.services import job_start
 from kewei.points import redemptions, selectors, services
 from kewei.points.forms import (
     AdjustmentForm,
+    GiftCreateForm,
     GiftForm,
     PolicyForm,
     ReasonForm,
@@ -42,6 +46,7 @@ from kewei.points.models import (
     Redemption,
     RedemptionStatus,
 )
+from kewei.tiers.selectors import tier_names
 
 
 @permission_required("points.view_earningrule", raise_exception=True)
@@ -50,13 +55,20 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules = EarningRule.objects.prefetch_related("excluded_products").order_by(
         "code", "-effective_from"
     )
+    policy = selectors.policy_for(today)
+    names = tier_names()
     return render(
         request,
         "points/rule_list.html",
         {
             "rules": rules,
             "today": today,
-            "policy": selectors.policy_for(today),
+            "policy": policy,
+            # Tier names, not codes (a tier gone from the scheme keeps its code).
+            "multipliers": [
+                (names.get(tier, tier), value)
+                for tier, value in (policy.tier_multipliers or {}).items()
+            ],
             "last_accrued": services.last_accrued(),
         },
     )
@@ -134,9 +146,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
     initial = {
         "monthly_cap": current.monthly_cap,
         "expiry_years": current.expiry_years,
-        "tier_multipliers": "\n".join(
-            f"{tier}={value}" for tier, value in (current.tier_multipliers or {}).items()
-        ),
+        "tier_multipliers": current.tier_multipliers or {},
     }
     return form_page(
         request,
@@ -228,6 +238,7 @@ def gift_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("库存已登记。"))
                 return redirect(gift)
+    names = tier_names()
     return render(
         request,
         "points/gift_detail.html",
@@ -236,6 +247,7 @@ def gift_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "movements": gift.movements.select_related("actor").order_by("-created_at", "-id")[:50],
             "outlets": list(gift.outlets.order_by("code")),
+            "tier_labels": [names.get(code, code) for code in gift.tiers],
         },
     )
 
@@ -268,10 +280,14 @@ def _gift_data(cleaned: dict) -> redemptions.GiftData:
 def gift_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
-        GiftForm(request.POST or None, request.FILES or None),
-        save=lambda data: redemptions.gift_create(actor=request.user, data=_gift_data(data)),
+        GiftCreateForm(request.POST or None, request.FILES or None),
+        save=lambda data: redemptions.gift_create(
+            actor=request.user, data=_gift_data(data), opening_stock=data["opening_stock"]
+        ),
         done=lambda gift: gift,
-        message=lambda gift: _("已新建礼品 %(g)s；请登记入库。") % {"g": gift},
+        message=lambda gift: (
+            _("已新建礼品 %(g)s，期初库存 %(n)d 件。") % {"g": gift, "n": gift.stock}
+        ),
         title=_("新建礼品"),
         cancel_url=reverse("points:gift_list"),
     )
@@ -288,7 +304,7 @@ def gift_update(request: HttpRequest, pk: int) -> HttpResponse:
         "per_customer_limit": gift.per_customer_limit,
         "valid_from": gift.valid_from,
         "valid_to": gift.valid_to,
-        "tiers": ", ".join(gift.tiers),
+        "tiers": list(gift.tiers),
         "outlets": list(gift.outlets.all()),
         "description": gift.description,
     }
@@ -317,11 +333,41 @@ def gift_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- redemption at the counter ----------------------------------------------------------
 
 
-@permission_required("points.redeem_gift", raise_exception=True)
+REDEEM_FORM_KEYS = "points.redeem_form_keys"  # session: {customer id: form key}
+
+
+def _redeem_form_key(request: HttpRequest, customer: Customer, *, new: bool = False) -> str:
+    """The idempotency key of the customer's redeem form in this session. It is issued
+    once and kept after the form has redeemed, so the form shown again (the browser's
+    Back re-fetches it: pages are not stored) is the same form and cannot redeem a
+    second time; the next redemption starts with ``new``, from the page's button."""
+    keys = dict(request.session.get(REDEEM_FORM_KEYS, {}))
+    key = keys.pop(str(customer.pk), None)
+    if key is None or new:
+        key = uuid.uuid4().hex
+    keys[str(customer.pk)] = key  # the latest last; only the last few are kept
+    request.session[REDEEM_FORM_KEYS] = dict(list(keys.items())[-20:])
+    return key
+
+
 def redeem(request: HttpRequest, pk: int) -> HttpResponse:
+    # The customer first: out of scope is 404 here as everywhere, whatever the caller's
+    # permissions.
     customer = get_object_or_404(Customer, pk=pk)
-    form = RedeemForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if not request.user.has_perm("points.redeem_gift"):
+        raise PermissionDenied
+    if request.method == "POST" and "new" in request.POST:
+        _redeem_form_key(request, customer, new=True)
+        return redirect("points:redeem", pk=customer.pk)
+    key = _redeem_form_key(request, customer)
+    today = timezone.localdate()
+    offer = redemptions.gifts_on_offer(
+        actor=request.user, customer=customer, outlet=request.user.department, on=today
+    )
+    form = RedeemForm(request.POST or None, initial={"idempotency_key": key}, offered=offer.gifts)
     if request.method == "POST" and form.is_valid():
+        posted = form.cleaned_data["idempotency_key"]
+        replayed = Redemption.objects.filter(idempotency_key=posted).exists()
         try:
             redemption = redemptions.points_redeem(
                 actor=request.user,
@@ -329,25 +375,36 @@ def redeem(request: HttpRequest, pk: int) -> HttpResponse:
                 gift=form.cleaned_data["gift"],
                 quantity=form.cleaned_data["quantity"],
                 outlet=request.user.department,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=posted,
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("兑换成功：单号 %(n)s，扣减 %(p)s 积分。")
-                % {"n": redemption.number, "p": redemption.points},
+            if replayed:
+                text = _("此兑换已办理：单号 %(n)s，未重复扣减积分。") % {"n": redemption.number}
+            else:
+                text = _("兑换成功：单号 %(n)s，扣减 %(p)s 积分。") % {
+                    "n": redemption.number,
+                    "p": redemption.points,
+                }
+            # The message carries the way to the receipt the customer signs.
+            receipt = format_html(
+                '{} <a href="{}" data-testid="receipt-link">{}</a>',
+                text,
+                reverse("points:redemption_receipt", args=[redemption.pk]),
+                _("打印兑换凭证"),
             )
+            (messages.info if replayed else messages.success)(request, receipt)
             return redirect("points:statement", pk=customer.pk)
-    today = timezone.localdate()
     return render(
         request,
         "points/redeem.html",
         {
             "customer": customer,
             "form": form,
+            "offer": offer,
             "spendable": redemptions.spendable_points(customer, today),
+            "done": Redemption.objects.filter(idempotency_key=key).first(),
         },
     )
 
@@ -389,17 +446,34 @@ def redemption_deliver(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("points.change_redemption", raise_exception=True)
 def redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Redemption, pk=pk)
-    return form_page(
+    """The confirm step of a cancellation: what it gives back, and why (required)."""
+    item = get_object_or_404(Redemption.objects.select_related("customer", "gift"), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            redemptions.redemption_cancel(
+                actor=request.user, redemption=item, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, _("兑换单 %(n)s 已撤销，积分与库存已退回。") % {"n": item.number}
+            )
+            return redirect("points:statement", pk=item.customer_id)
+    return render(request, "points/redemption_cancel.html", {"item": item, "form": form})
+
+
+@permission_required("points.view_redemption", raise_exception=True)
+def redemption_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable receipt of a redemption (兑换凭证) that the customer signs."""
+    item = get_object_or_404(
+        Redemption.objects.select_related("customer", "gift", "outlet", "created_by"), pk=pk
+    )
+    return render(
         request,
-        ReasonForm(request.POST or None),
-        save=lambda data: redemptions.redemption_cancel(
-            actor=request.user, redemption=item, reason=data["reason"]
-        ),
-        done=lambda item: reverse("points:statement", args=[item.customer_id]),
-        message=lambda item: _("兑换单 %(n)s 已撤销，积分与库存已退回。") % {"n": item.number},
-        title=_("撤销兑换：%(n)s") % {"n": item.number},
-        cancel_url=reverse("points:redemption_list"),
+        "points/redemption_receipt.html",
+        {"item": item, "bank_name": settings.KEWEI_BANK_NAME, "printed_at": timezone.localtime()},
     )
 
 
@@ -425,7 +499,7 @@ def adjustment_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("points.approve_adjustment", raise_exception=True)
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        item = get_object_or_404(Adjustment, pk=request.POST.get("adjustment", 0))
+        item = get_object_or_404(Adjustment, pk=int_param(request.POST, "adjustment") or 0)
         approve = request.POST.get("decision") == "approve"
         try:
             redemptions.adjustment_decide(

@@ -25,6 +25,12 @@ class SchemeForm(forms.Form):
 
 class TierForm(forms.Form):
     name = forms.CharField(label=_("等级名称"), max_length=50)
+    name_en = forms.CharField(
+        label=_("英文名称"),
+        max_length=50,
+        required=False,
+        help_text=_("英文界面显示的等级名称；留空则显示中文名称。"),
+    )
     min_aum_wan = forms.DecimalField(
         label=_("资产下限（万元）"), min_value=Decimal(0), max_digits=14, decimal_places=4
     )
@@ -42,7 +48,7 @@ class TierForm(forms.Form):
 class NewTierForm(TierForm):
     code = forms.RegexField(label=_("等级代码"), regex=r"^[a-z0-9_]{1,30}$", max_length=30)
 
-    field_order = ["code", "name", "min_aum_wan"]
+    field_order = ["code", "name", "name_en", "min_aum_wan"]
 
 
 class AssignForm(forms.Form):

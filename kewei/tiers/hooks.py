@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.display import register_value_display
 from kewei.core.daily import register_daily_step
 from kewei.customers.panels import register_panel
 from kewei.customers.services import register_manager_requirement
@@ -27,6 +28,14 @@ ACTION_LABELS.update(
 register_manager_requirement(selectors.tier_requires_manager)
 
 
+def _tier_name(code: str) -> str:
+    return selectors.tier_names().get(code, code)
+
+
+# A customer's tier in the change history by its name, not its code.
+register_value_display("customers.Customer", "tier", _tier_name)
+
+
 @register_panel(
     "tier",
     title=gettext_lazy("客户等级"),
@@ -44,6 +53,8 @@ def _tier(request, customer):
 @register_daily_step("tiers.evaluate", order=40)
 def _evaluate(day) -> str:
     result = services.tiers_evaluate(day=day)
+    if result.already_done:
+        return "已评级 / already evaluated"
     return f"升级 / up {result.upgrades}, 降级 / down {result.downgrades}"
 
 

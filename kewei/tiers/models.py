@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kewei.core.money import yuan
@@ -87,6 +88,14 @@ class Tier(models.Model):
     scheme = models.ForeignKey(TierScheme, on_delete=models.CASCADE, related_name="tiers")
     code = models.CharField(_("等级代码"), max_length=30)
     name = models.CharField(_("等级名称"), max_length=50)
+    # Tier names are the bank's data, not the program's text: the English page shows
+    # this one (the default scheme's tiers come with theirs).
+    name_en = models.CharField(
+        _("英文名称"),
+        max_length=50,
+        blank=True,
+        help_text=_("英文界面显示的等级名称；留空则显示中文名称。"),
+    )
     rank = models.PositiveSmallIntegerField(_("级次"))
     min_aum = models.DecimalField(_("资产下限（元）"), max_digits=18, decimal_places=2)
     responsible_role = models.CharField(_("负责岗位"), max_length=30, choices=Role.choices)
@@ -110,6 +119,13 @@ class Tier(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The tier's name in the language of the page."""
+        if self.name_en and not (get_language() or "zh-hans").startswith("zh"):
+            return self.name_en
         return self.name
 
     @property
@@ -151,7 +167,8 @@ class TierChange(CustomerPart):
 
 
 class TierRun(models.Model):
-    """One evaluation of every customer for a day, and what it changed."""
+    """One evaluation of every customer for a day, and what it changed: at most one per
+    scheme and day (a re-run of a finished day records nothing)."""
 
     day = models.DateField(_("评级日"))
     scheme = models.ForeignKey(TierScheme, on_delete=models.PROTECT, related_name="runs")
@@ -164,6 +181,9 @@ class TierRun(models.Model):
         verbose_name = _("分级执行记录")
         verbose_name_plural = _("分级执行记录")
         ordering = ["-day", "-finished_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "day"], name="tier_run_once_a_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.scheme_id}"

@@ -33,7 +33,7 @@ def tier_of(customer: Customer) -> Tier | None:
 
 def tier_names() -> dict[str, str]:
     """Tier codes to names (of the scheme in force), for lists and choices."""
-    return {code: tier.name for code, tier in tiers_in_force().items()}
+    return {code: tier.label for code, tier in tiers_in_force().items()}
 
 
 def tier_history(customer: Customer) -> QuerySet[TierChange]:

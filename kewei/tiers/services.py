@@ -116,6 +116,8 @@ class EvaluationResult:
     evaluated: int = 0
     upgrades: int = 0
     downgrades: int = 0
+    # The scheme had already been evaluated for the day: nothing was done or recorded.
+    already_done: bool = False
 
 
 def _check_day_loaded(day: dt.date) -> None:
@@ -130,8 +132,12 @@ def tiers_evaluate(*, day: dt.date, actor=None) -> EvaluationResult:
     """Re-tier every active customer for ``day`` under the scheme in force, set-based.
 
     Each change is recorded as a :class:`TierChange` and the customer's ``tier`` is
-    set; a customer whose tier stays is not touched, so running a day again changes
-    nothing. A day before the latest evaluated one is refused: tiers move forwards.
+    set; a customer whose tier stays is not touched. A day the scheme has already been
+    evaluated for (its :class:`TierRun` is there) is not evaluated again: the result says
+    ``already_done`` and nothing is recorded, so ``run_daily`` can simply be run again
+    after a failure. The evaluation is one transaction, so an interrupted one leaves no
+    run behind and is done in full next time. A day before the latest evaluated one is
+    refused: tiers move forwards.
     """
     scheme = scheme_in_force()
     if scheme is None:
@@ -150,6 +156,9 @@ def tiers_evaluate(*, day: dt.date, actor=None) -> EvaluationResult:
                 % {"later": later.day.isoformat(), "day": day.isoformat()},
                 code="earlier_day",
             )
+        if TierRun.objects.filter(scheme=scheme, day=day).exists():
+            result.already_done = True
+            return result
         last_id = TierChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
         expression = changes_expression(scheme, day).mutate(
             evaluated_on=ibis.literal(day), scheme_id=ibis.literal(scheme.pk, "int64")
@@ -279,6 +288,7 @@ class TierData:
     responsible_role: str
     requires_manager: bool = False
     contact_interval_days: int | None = None
+    name_en: str = ""
 
 
 @transaction.atomic
@@ -355,6 +365,7 @@ def tier_update(
     responsible_role: str,
     requires_manager: bool,
     contact_interval_days: int | None,
+    name_en: str = "",
 ) -> Tier:
     """Tune a tier; the next evaluation applies the new bound. The ranks must stay in
     the order of the bounds."""
@@ -368,6 +379,7 @@ def tier_update(
             {"min_aum": _("资产下限须高于下一级、低于上一级的下限。")}, code="bound_order"
         )
     tier.name = name
+    tier.name_en = name_en
     tier.min_aum = min_aum
     tier.responsible_role = responsible_role
     tier.requires_manager = requires_manager
@@ -424,6 +436,7 @@ def scheme_copy(*, actor, scheme: TierScheme) -> TierScheme:
             TierData(
                 code=tier.code,
                 name=tier.name,
+                name_en=tier.name_en,
                 min_aum=tier.min_aum,
                 responsible_role=tier.responsible_role,
                 requires_manager=tier.requires_manager,

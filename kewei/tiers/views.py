@@ -75,6 +75,7 @@ def _tier_values(data: dict) -> dict:
     """A tier form's values as the services take them (the bound entered in 万元)."""
     return {
         "name": data["name"],
+        "name_en": data["name_en"],
         "min_aum": data["min_aum_wan"] * 10000,
         "responsible_role": data["responsible_role"],
         "requires_manager": data["requires_manager"],
@@ -87,6 +88,7 @@ def tier_update(request: HttpRequest, pk: int) -> HttpResponse:
     tier = get_object_or_404(Tier.objects.select_related("scheme"), pk=pk)
     initial = {
         "name": tier.name,
+        "name_en": tier.name_en,
         "min_aum_wan": tier.min_aum_wan,
         "responsible_role": tier.responsible_role,
         "requires_manager": tier.requires_manager,

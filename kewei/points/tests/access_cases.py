@@ -201,6 +201,14 @@ CASES += [
         denied=lambda b: b.head_b1,
         denied_status=404,
     ),
+    # A redemption's receipt is customer data: another outlet's redemption is not found.
+    AccessCase(
+        "points:redemption_receipt",
+        _redemption("redemption_receipt"),
+        allowed=COUNTER_A1,
+        denied=lambda b: b.head_b1,
+        denied_status=404,
+    ),
     AccessCase(
         "points:adjustment_list",
         lambda b: reverse("points:adjustment_list"),

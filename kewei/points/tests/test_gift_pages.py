@@ -22,7 +22,8 @@ def bank():
 
 
 def test_a_gift_from_catalogue_to_counter_and_back(bank, client):
-    # given the retail banking department adds a gift with a picture and 5 in stock
+    # given the retail banking department adds a gift with a picture and 3 in stock,
+    # and receives 2 more
     client.force_login(bank.retail_a)
     picture = SimpleUploadedFile("cup.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
     response = client.post(
@@ -32,6 +33,7 @@ def test_a_gift_from_catalogue_to_counter_and_back(bank, client):
             "name": "保温杯",
             "points_price": "40",
             "cash_price": "0",
+            "opening_stock": "3",
             "picture": picture,
         },
     )
@@ -39,7 +41,7 @@ def test_a_gift_from_catalogue_to_counter_and_back(bank, client):
     assert response.status_code == 302 and gift.code == "G1" and gift.picture
     client.post(
         reverse("points:gift_detail", args=[gift.pk]),
-        {"kind": "receipt", "quantity": "5", "reason": "首批"},
+        {"kind": "receipt", "quantity": "2", "reason": "第二批"},
     )
     gift.refresh_from_db()
     assert gift.stock == 5

@@ -84,13 +84,17 @@ def test_a_rule_without_its_kinds_fields_is_refused_on_the_form(bank, client):
     assert not EarningRule.objects.exists()
 
 
-def test_policy_form_reads_tier_multipliers_line_by_line(bank, client):
+def test_policy_form_sets_each_tiers_multiplier_by_its_name(bank, client):
     client.force_login(bank.retail_a)
     url = reverse("points:policy_create")
+    # the form names the tiers of the scheme in force, not their codes
+    page = client.get(url).content.decode()
+    assert "等级倍数：贵宾客户" in page and "等级倍数：大客户" in page
+    assert "等级代码" not in page
     bad = client.post(
-        url, {"effective_from": "2027-01-01", "expiry_years": "1", "tier_multipliers": "vip"}
+        url, {"effective_from": "2027-01-01", "expiry_years": "1", "multiplier_vip": "-1"}
     )
-    assert "第 1 行应为" in bad.content.decode()
+    assert bad.status_code == 200
     assert not PointsPolicy.objects.exists()
     client.post(
         url,
@@ -98,12 +102,25 @@ def test_policy_form_reads_tier_multipliers_line_by_line(bank, client):
             "effective_from": "2027-01-01",
             "expiry_years": "2",
             "monthly_cap": "5000",
-            "tier_multipliers": "vip=1.2\nprivate = 1.5",
+            "multiplier_vip": "1.2",
+            "multiplier_major": "1.5",
+            "multiplier_small": "",
         },
     )
     policy = PointsPolicy.objects.get()
-    assert policy.tier_multipliers == {"vip": "1.2", "private": "1.5"}
+    assert policy.tier_multipliers == {"vip": "1.2", "major": "1.5"}
     assert (policy.monthly_cap, policy.expiry_years) == (5000, 2)
+
+
+def test_policy_form_starts_from_the_policy_in_force_and_keeps_a_tier_gone(bank):
+    from kewei.points.forms import PolicyForm
+
+    form = PolicyForm(initial={"tier_multipliers": {"vip": "1.2", "gold": "2"}})
+    assert form.fields["multiplier_vip"].initial == "1.2"
+    assert (
+        str(form.fields["multiplier_gold"].label) == "等级倍数：gold（现行分级方案中已没有此等级）"
+    )
+    assert form.fields["multiplier_small"].initial is None
 
 
 def _entries(customer):
@@ -144,3 +161,26 @@ def test_statement_filters_by_date_and_kind_and_exports(
     rows = list(sheet.iter_rows(values_only=True))
     assert [row[2] for row in rows[1:]] == ["原因2", "原因1"]
     assert AuditEvent.objects.filter(action="points.statement.export").exists()
+
+
+def test_the_rule_list_names_the_tiers_of_the_multipliers(bank, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kewei.points.services import policy_set
+
+    # given a policy in force with a multiplier for 贵宾客户
+    policy_set(
+        actor=bank.retail_a,
+        effective_from=timezone.localdate() - dt.timedelta(days=1),
+        monthly_cap=None,
+        expiry_years=1,
+        tier_multipliers={"vip": "1.2"},
+    )
+    client.force_login(bank.retail_a)
+    # when
+    page = client.get(reverse("points:rule_list")).content.decode()
+    # then
+    assert "贵宾客户 ×1.2" in page
+    assert "vip ×" not in page

@@ -20,6 +20,12 @@ class Command(BaseCommand):
         except TierError as error:
             raise CommandError(" ".join(error.messages)) from None
         flagged = potential_vips_flag(day=date)
+        if result.already_done:
+            self.stdout.write(
+                f"{date}: {result.scheme.code} 已评级 / already evaluated, "
+                f"潜在贵宾 / potential VIPs {flagged}"
+            )
+            return
         self.stdout.write(
             f"{date}: {result.scheme.code} 评级 {result.evaluated} 名客户 / customers, "
             f"升级 / up {result.upgrades}, 降级 / down {result.downgrades}, "
