@@ -3,13 +3,22 @@ history, and merges."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
 from kewei.care import selectors, services
 from kewei.core.daily import register_daily_step
 from kewei.core.views import START_PAGES
-from kewei.customers.panels import register_panel
+from kewei.customers.panels import (
+    Fact,
+    once_per_page,
+    register_panel,
+    register_quick_action,
+    register_summary,
+)
 from kewei.customers.services import register_merge_handler
 from kewei.organisation.roles import Role
 
@@ -37,11 +46,37 @@ ACTION_LABELS.update(
 def _contacts(request, customer):
     return {
         "contacts": list(selectors.contact_history(customer)[:10]),
-        "tasks": list(selectors.open_tasks_of(customer)),
+        "tasks": _open_tasks(request, customer),
         "plans": selectors.plans_to_start()
         if request.user.has_perm("care.start_actionplan")
         else [],
     }
+
+
+def _open_tasks(request, customer):
+    return once_per_page(
+        request, f"care.tasks:{customer.pk}", lambda: list(selectors.open_tasks_of(customer))
+    )
+
+
+@register_summary("care", order=10, permission="care.view_contact")
+def _care_summary(request, customer) -> list[Fact]:
+    tasks = _open_tasks(request, customer)
+    facts = [Fact(_("待办任务"), len(tasks), panel="contacts")]
+    today = timezone.localdate()
+    overdue = sum(1 for task in tasks if task.due_on < today)
+    if overdue:
+        facts.append(Fact(_("逾期任务"), overdue, alert=True, panel="contacts"))
+    return facts
+
+
+register_quick_action(
+    "care.contact",
+    label=gettext_lazy("记录联系"),
+    order=10,
+    url=lambda customer: reverse("care:contact_create", args=[customer.pk]),
+    permission="care.add_contact",
+)
 
 
 @register_daily_step("care.run", order=50)

@@ -122,7 +122,8 @@ class Task(CustomerPart):
 
     ``assignee`` is the person; when the customer has nobody, the task waits for the
     staff of ``role`` in ``department``. ``subject`` names the occasion within its rule
-    (the same occasion never makes a second task, even after the first is done).
+    (the same occasion never makes a second task, even after the first is done), or the
+    step within its plan run (each step makes one task).
     """
 
     customer = models.ForeignKey(
@@ -188,6 +189,13 @@ class Task(CustomerPart):
                 fields=["rule", "customer", "subject"],
                 condition=Q(rule__isnull=False),
                 name="care_task_once_per_occasion",
+            ),
+            # A step of a started plan makes one task, whoever started the plan (the
+            # subject of a step task is ``step:<order>:<plan run>``).
+            models.UniqueConstraint(
+                fields=["plan_run", "subject"],
+                condition=Q(plan_run__isnull=False),
+                name="care_task_once_per_plan_step",
             ),
         ]
         indexes = [

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from kewei.care.models import (
     ActionPlan,
@@ -18,6 +19,8 @@ from kewei.care.models import (
 )
 from kewei.core.calendar import anniversaries
 from kewei.customers.models import Customer, CustomerStatus
+from kewei.messaging import services as messaging
+from kewei.messaging.models import MessageTemplate
 from kewei.organisation.models import Staff
 from kewei.organisation.roles import Role
 from kewei.products.models import Holding, HoldingStatus
@@ -32,14 +35,20 @@ def targets() -> tuple[int, int]:
     return settings.KEWEI_DAILY_MEETINGS, settings.KEWEI_DAILY_CALLS
 
 
-def tasks_of(user) -> QuerySet[Task]:
-    """Open tasks for ``user``: theirs, and those waiting for their role in their
-    department (within their data scope)."""
+def _mine(user) -> Q:
+    """Tasks ``user`` works on: theirs, and those waiting for their role in their
+    department."""
     waiting = Q(
         assignee__isnull=True, role__in=list(user.role_codes), department_id=user.department_id
     )
+    return Q(assignee=user) | waiting
+
+
+def tasks_of(user) -> QuerySet[Task]:
+    """Open tasks for ``user``: theirs, and those waiting for their role in their
+    department (within their data scope)."""
     return (
-        Task.objects.filter(Q(assignee=user) | waiting, status=TaskStatus.OPEN)
+        Task.objects.filter(_mine(user), status=TaskStatus.OPEN)
         .select_related(
             "customer",
             "customer__assets",
@@ -53,22 +62,89 @@ def tasks_of(user) -> QuerySet[Task]:
     )
 
 
+def tasks_to_work_on(user) -> QuerySet[Task]:
+    """The tasks ``user`` may act on, whatever their status (within their data scope):
+    a quick action on anyone else's answers 404."""
+    return Task.objects.filter(_mine(user)).select_related("customer", "rule").order_by("pk")
+
+
 @dataclass
-class TaskGroup:
-    name: str
+class CustomerRow:
+    """One customer on my day (我的今日), however many of their tasks are due: the tasks,
+    most urgent first."""
+
+    customer: Customer
     tasks: list[Task] = field(default_factory=list)
 
+    @property
+    def first(self) -> Task:
+        return self.tasks[0]
 
-def day_groups(user, today: dt.date) -> tuple[list[TaskGroup], int, int]:
-    """Today's and overdue tasks grouped by reason; with the counts of overdue tasks
-    and of those coming up in the next seven days."""
+    @property
+    def other_task_ids(self) -> list[int]:
+        return [task.pk for task in self.tasks[1:]]
+
+
+@dataclass
+class Day:
+    """My day: a row per customer (those with the most overdue task first), the count of
+    tasks per reason, and the counts of tasks overdue and coming in the next seven days."""
+
+    rows: list[CustomerRow]
+    reasons: list[tuple[str, int]]
+    tasks: int
+    overdue: int
+    coming: int
+
+
+def day_rows(user, today: dt.date) -> Day:
+    """Today's and overdue tasks, one row per customer: two tasks for the same person (a
+    birthday and a maturity) are one call to make, not two lines to read."""
     due = list(tasks_of(user).filter(due_on__lte=today))
-    groups: dict[str, TaskGroup] = {}
-    for task in due:
-        groups.setdefault(task.group, TaskGroup(task.group)).tasks.append(task)
+    rows: dict[int, CustomerRow] = {}
+    reasons: dict[str, int] = {}
+    for task in due:  # by due date: each customer's row sits where their first task is
+        rows.setdefault(task.customer_id, CustomerRow(task.customer)).tasks.append(task)
+        reasons[task.group] = reasons.get(task.group, 0) + 1
     overdue = sum(1 for task in due if task.due_on < today)
     coming = tasks_of(user).filter(due_on__gt=today, due_on__lte=today + dt.timedelta(7)).count()
-    return list(groups.values()), overdue, coming
+    return Day(list(rows.values()), list(reasons.items()), len(due), overdue, coming)
+
+
+def message_refusals(tasks: list[Task]) -> dict[int, str]:
+    """Why each task's customer may not receive the task's message now, by task id (""
+    when they may): :func:`kewei.messaging.services.refusal` for a whole list, with one
+    query per template rather than one per task."""
+    templates: dict[int | None, MessageTemplate | None] = {}
+    for task in tasks:
+        if task.rule_id not in templates:
+            templates[task.rule_id] = messaging.template_for_task(task)
+    wanted: dict[tuple[str, bool], set[int]] = {}
+    for task in tasks:
+        template = templates[task.rule_id]
+        if template is not None and template.enabled:
+            wanted.setdefault((template.channel, template.marketing), set()).add(task.customer_id)
+    now = timezone.now()
+    exclusions: dict[tuple[str, bool], dict[int, str]] = {}
+    for (channel, marketing), ids in wanted.items():
+        exclusions[channel, marketing] = dict(
+            messaging.with_exclusion(
+                Customer.objects.unrestricted().filter(pk__in=ids),
+                channel=channel,
+                marketing=marketing,
+                now=now,
+            ).values_list("pk", "exclusion")
+        )
+    refusals = {}
+    for task in tasks:
+        template = templates[task.rule_id]
+        if template is None or not template.enabled:
+            # refusal() says so from the template alone, without a query.
+            refusals[task.pk] = messaging.refusal(task.customer, template)
+            continue
+        reason = exclusions[template.channel, template.marketing][task.customer_id]
+        refusals[task.pk] = str(messaging.EXCLUSIONS[reason]) if reason else ""
+    return refusals
 
 
 @dataclass(frozen=True)

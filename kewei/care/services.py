@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import ibis
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
@@ -21,6 +22,7 @@ from kewei.care.models import (
     CareRule,
     Contact,
     ContactComment,
+    ContactPurpose,
     PlanRun,
     Task,
     TaskReason,
@@ -170,6 +172,19 @@ def _insert_tasks(rows: ibis.Table, *, reason: str, rule_id, due: ibis.Value, fi
     )
 
 
+CARE_LOCK = 20261128  # PostgreSQL advisory lock of the care run and of plan starts
+
+
+def _care_lock(*, shared: bool = False) -> None:
+    """Hold the care lock until the transaction ends (PostgreSQL; SQLite has one writer
+    at a time anyway). The night holds it alone; plans started by hand share it. So a
+    hand start waits for the night and the night for it, and the night's plan runs
+    after the last id it read are exactly its own (see :func:`_plan_tasks_since`)."""
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        _run(f"SELECT {function}({CARE_LOCK})")
+
+
 @dataclass
 class CareRunResult:
     day: dt.date
@@ -189,8 +204,7 @@ def care_run(*, day: dt.date, actor=None) -> CareRunResult:
     first = day + dt.timedelta(days=1)
     routing = _routing()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _run("SELECT pg_advisory_xact_lock(20261128)")  # one care run at a time
+        _care_lock()  # one care run at a time, and no plan started by hand meanwhile
         rules = CareRule.objects.filter(enabled=True).select_related("action_plan")
         for rule in rules.order_by("code"):
             found, dates = occasions(rule, day)
@@ -249,17 +263,24 @@ def _start_plans_for(rule: CareRule, found: ibis.Table, first: dt.date, routing)
     return last
 
 
-def _plan_tasks_since(*, started_after: int) -> int:
-    """The tasks of every step of the plan runs after id ``started_after``; each due
-    ``offset_days`` after its run's start (on a working day, never before it)."""
+def _plan_tasks_since(*, started_after: int = 0, run_id: int | None = None) -> int:
+    """The tasks of every step of the plan runs after id ``started_after`` (or of the
+    run ``run_id`` alone); each due ``offset_days`` after its run's start (on a working
+    day, never before it). A step makes one task per run: the care lock keeps the
+    night and hand starts apart, and the constraint ``care_task_once_per_plan_step``
+    refuses a second task should a path ever forget it."""
     routing = _routing()
     runs_table = ibis_table(PlanRun)
     created = 0
     pending = PlanRun.objects.unrestricted().filter(id__gt=started_after)
+    chosen = runs_table.id > started_after
+    if run_id is not None:
+        pending = pending.filter(id=run_id)
+        chosen = chosen & (runs_table.id == run_id)
     for plan_id, started_on in pending.values_list("plan_id", "started_on").distinct():
         plan = ActionPlan.objects.get(pk=plan_id)
         runs = runs_table.filter(
-            runs_table.id > started_after,
+            chosen,
             runs_table.plan_id == plan_id,
             runs_table.started_on == started_on,
         )
@@ -305,16 +326,17 @@ def _plan_tasks_since(*, started_after: int) -> int:
 def plan_start(
     *, actor, customer: Customer, plan: ActionPlan, on: dt.date | None = None
 ) -> PlanRun:
-    """Start an action plan for one customer by hand: its steps become tasks."""
+    """Start an action plan for one customer by hand: its steps become tasks. It waits
+    for a care run in progress (which starts plans too), never for another hand start."""
     if not plan.enabled:
         raise CareError(_("行动计划“%(plan)s”已停用。") % {"plan": plan}, code="plan_disabled")
     if not plan.steps.exists():
         raise CareError(_("行动计划“%(plan)s”没有步骤。") % {"plan": plan}, code="plan_empty")
-    last = PlanRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    _care_lock(shared=True)
     run = PlanRun.objects.create(
         plan=plan, customer=customer, started_on=on or timezone.localdate(), started_by=actor
     )
-    _plan_tasks_since(started_after=last)
+    _plan_tasks_since(run_id=run.pk)
     audit_record(actor=actor, action="care.plan.start", subject=customer, after={"plan": plan.code})
     return run
 
@@ -448,12 +470,15 @@ def _follow_up(contact: Contact, actor) -> Task | None:
     if contact.next_follow_up is None:
         return None
     customer = contact.customer
+    # A stored title is in the installation's language, whichever the writer's page shows.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = (
+            _("跟进：%(summary)s") % {"summary": contact.summary[:60]} if contact.summary else ""
+        )
     return Task.objects.create(
         customer=customer,
         reason=TaskReason.FOLLOW_UP,
-        title=_("跟进：%(summary)s") % {"summary": (contact.summary or "")[:60]}
-        if contact.summary
-        else "",
+        title=title,
         event_on=contact.next_follow_up,
         due_on=contact.next_follow_up,
         assignee=actor,
@@ -531,6 +556,46 @@ def task_complete(*, actor, task: Task, data: ContactData) -> Task:
     task.refresh_from_db()
     assert task.contact_id == contact.pk
     return task
+
+
+@transaction.atomic
+def tasks_complete(*, actor, tasks: list[Task], data: ContactData) -> Contact:
+    """Complete several tasks of one customer by the one contact that did them all: a
+    call about a birthday and a maturity is one call, logged and counted in the 5-20
+    plan once. The same checks as :func:`task_complete`, for every task."""
+    if not tasks:
+        raise CareError(_("没有要完成的任务。"), code="no_tasks")
+    if len({task.customer_id for task in tasks}) != 1:
+        raise CareError(_("联系记录与任务不是同一客户。"), code="other_customer")
+    if not all(_may_work_on(task, actor) for task in tasks):
+        raise PermissionDenied(_("该任务不是您的任务。"))
+    first, *others = sorted(tasks, key=lambda task: task.pk)  # locks in one order
+    contact = contact_log(actor=actor, customer=first.customer, data=data, task=first)
+    for task in others:
+        _complete(task, actor, contact)
+    return contact
+
+
+# What a call about a task is for (the contact's 目的), by the task's message occasion
+# or how the task was made; anything else is care (关怀问候).
+_OCCASION_PURPOSES = {
+    "maturity": ContactPurpose.MATURITY,
+    "renewal": ContactPurpose.MATURITY,
+    "thanks": ContactPurpose.FOLLOW_UP,
+    "follow_up": ContactPurpose.FOLLOW_UP,
+}
+_REASON_PURPOSES = {
+    TaskReason.COMPLAINT: ContactPurpose.COMPLAINT,
+    TaskReason.FOLLOW_UP: ContactPurpose.FOLLOW_UP,
+    TaskReason.EVENT: ContactPurpose.FOLLOW_UP,
+}
+
+
+def purpose_for(task: Task) -> str:
+    """The purpose of a contact made for ``task``."""
+    if task.rule_id and task.rule.occasion in _OCCASION_PURPOSES:
+        return _OCCASION_PURPOSES[task.rule.occasion]
+    return _REASON_PURPOSES.get(task.reason, ContactPurpose.CARE)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ urlpatterns = [
     path("today/", views.my_day, name="my_day"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/cancel/", views.task_cancel, name="task_cancel"),
+    path("tasks/<int:pk>/called/", views.task_called, name="task_called"),
     path("customers/<int:pk>/contact/", views.contact_create, name="contact_create"),
     path("customers/<int:pk>/plan/", views.plan_start, name="plan_start"),
     path("team/", views.team, name="team"),

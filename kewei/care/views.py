@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +27,21 @@ from kewei.care.forms import (
     RuleForm,
     StepFormSet,
 )
-from kewei.care.models import ActionPlan, CareRule, Contact, Task, TaskStatus, Trigger
+from kewei.care.models import (
+    ActionPlan,
+    CareRule,
+    Contact,
+    ContactChannel,
+    ContactOutcome,
+    Task,
+    TaskStatus,
+    Trigger,
+)
 from kewei.care.suggestions import suggestion_for
 from kewei.core.form_views import act, add_errors, form_page
+from kewei.core.params import int_param
 from kewei.customers.models import Customer
+from kewei.messaging import services as messaging
 from kewei.tiers.selectors import tier_names
 
 
@@ -45,32 +56,100 @@ def _contact_data(cleaned: dict) -> services.ContactData:
     )
 
 
+def _plan_context(user, today: dt.date) -> dict:
+    """The 5-20 plan's bars: today's meetings and calls against the targets."""
+    meetings, calls = selectors.targets()
+    tally = selectors.tally([user.pk], today, today).get((user.pk, today), selectors.Tally(0, 0, 0))
+    return {"tally": tally, "target_meetings": meetings, "target_calls": calls}
+
+
 @permission_required("care.view_task", raise_exception=True)
 def my_day(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    groups, overdue, coming = selectors.day_groups(request.user, today)
-    for group in groups:
-        for task in group.tasks:
-            task.suggestion = suggestion_for(task, request.user)
-    meetings, calls = selectors.targets()
-    tally = selectors.tally([request.user.pk], today, today).get(
-        (request.user.pk, today), selectors.Tally(0, 0, 0)
-    )
+    day = selectors.day_rows(request.user, today)
+    tasks = [task for row in day.rows for task in row.tasks]
+    # 发短信 is offered only where the rules of messaging let us write (as on the task
+    # page); elsewhere the row says why.
+    refusals = {}
+    if request.user.has_perm("messaging.send_message"):
+        refusals = selectors.message_refusals(tasks)
+    for task in tasks:
+        task.suggestion = suggestion_for(task, request.user)
+        task.message_refusal = refusals.get(task.pk, "")
     birthdays, maturities = selectors.week_ahead(request.user, today)
     return render(
         request,
         "care/my_day.html",
         {
             "today": today,
-            "groups": groups,
-            "overdue": overdue,
-            "coming": coming,
-            "tally": tally,
-            "target_meetings": meetings,
-            "target_calls": calls,
+            "day": day,
             "birthdays": birthdays,
             "maturities": maturities,
+            **_plan_context(request.user, today),
         },
+    )
+
+
+def _task_ids(request: HttpRequest, pk: int) -> set[int]:
+    ids = {pk}
+    for value in request.POST.getlist("task"):
+        ids.add(int_param({"task": value}, "task"))
+    return ids
+
+
+@require_POST
+@permission_required("care.change_task", raise_exception=True)
+def task_called(request: HttpRequest, pk: int) -> HttpResponse:
+    """我的今日's 已电话联系: the call to a customer of the day is logged (phone, reached)
+    and completes the tasks of the row: task ``pk`` and the customer's others the row
+    showed (``task``). One call, one contact, counted once in the 5-20 plan; the checks
+    and the audit of the task page. With htmx the row and the 5-20 bars answer in place;
+    without, back to my day with a message. Anyone else's task: 404, nothing changed."""
+    mine = selectors.tasks_to_work_on(request.user)
+    lead = get_object_or_404(mine, pk=pk)
+    ids = _task_ids(request, pk)
+    tasks = list(mine.filter(pk__in=ids, customer_id=lead.customer_id))
+    if len(tasks) != len(ids):
+        raise Http404(_("任务不存在或不是您的任务。"))
+    # A task done meanwhile (in another tab) is left as it is; the others are done.
+    still_open = sorted(
+        (task for task in tasks if task.status == TaskStatus.OPEN),
+        key=lambda task: (task.due_on, task.pk),
+    )
+    error = ""
+    try:
+        if not still_open:
+            raise services.CareError(_("该任务已处理。"), code="not_open")
+        services.tasks_complete(
+            actor=request.user,
+            tasks=still_open,
+            data=services.ContactData(
+                channel=ContactChannel.PHONE,
+                purpose=services.purpose_for(still_open[0]),
+                outcome=ContactOutcome.REACHED,
+                summary=_("电话联系：%(reasons)s")
+                % {"reasons": "、".join(task.label for task in still_open)},
+            ),
+        )
+    except ValidationError as refused:
+        error = " ".join(refused.messages)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(
+                request,
+                _("已记录电话联系：%(customer)s，%(n)d 项任务已完成。")
+                % {"customer": lead.customer.name, "n": len(still_open)},
+            )
+        return redirect("care:my_day")
+    today = timezone.localdate()
+    done = selectors.tasks_to_work_on(request.user).filter(pk__in=ids)
+    row = selectors.CustomerRow(lead.customer, list(done.order_by("due_on", "pk")))
+    return render(
+        request,
+        "care/_my_day_called.html",
+        {"row": row, "row_error": error, "today": today, **_plan_context(request.user, today)},
     )
 
 
@@ -91,6 +170,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已记录联系，任务完成。"))
             return redirect("care:my_day")
+    open_task = task.status == TaskStatus.OPEN
+    # 发送短信并完成 is offered only to a customer the rules of messaging let us write to
+    # (consent, monthly cap); otherwise the page says why.
+    message_refusal = ""
+    if open_task and request.user.has_perm("messaging.send_message"):
+        message_refusal = messaging.refusal(task.customer, messaging.template_for_task(task))
     return render(
         request,
         "care/task_detail.html",
@@ -99,7 +184,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "cancel_form": CancelForm(),
             "suggestion": suggestion_for(task, request.user),
-            "open": task.status == TaskStatus.OPEN,
+            "open": open_task,
+            "message_refusal": message_refusal,
         },
     )
 

@@ -63,6 +63,15 @@ CASES = [
         denied=MANAGER_B1,
         allowed_status=302,
     ),
+    # 我的今日's 已电话联系 on another outlet's task: not found, nothing written.
+    AccessCase(
+        "care:task_called",
+        _task("task_called"),
+        method="post",
+        allowed=MANAGER_A1,
+        denied=MANAGER_B1,
+        allowed_status=302,
+    ),
     AccessCase(
         "care:contact_create",
         _customer("contact_create"),

@@ -143,8 +143,8 @@ def test_the_520_tally_counts_meetings_and_calls_per_day(bank):
     assert tally.meets_plan
 
 
-def test_a_customer_manager_starts_on_my_day_with_tasks_grouped_and_suggested(client, bank):
-    # given: an overdue maturity task and today's birthday task
+def test_a_customer_manager_starts_on_my_day_with_a_customers_tasks_on_one_row(client, bank):
+    # given: an overdue maturity task and today's birthday task, for the same customer
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     for code, due in [("MATURITY", yesterday), ("BIRTHDAY", None)]:
         rule = CareRule.objects.get(code=code)
@@ -157,8 +157,12 @@ def test_a_customer_manager_starts_on_my_day_with_tasks_grouped_and_suggested(cl
     # then
     assert start.status_code == 302 and start["Location"] == reverse("care:my_day")
     html = page.content.decode()
-    assert [g.name for g in page.context["groups"]] == ["产品到期", "客户生日"]
-    assert page.context["overdue"] == 1
+    day = page.context["day"]
+    assert [(row.customer.pk, [t.label for t in row.tasks]) for row in day.rows] == [
+        (bank.customer_a1.pk, ["产品到期", "客户生日"])
+    ]
+    assert (day.reasons, day.tasks, day.overdue) == ([("产品到期", 1), ("客户生日", 1)], 2, 1)
+    assert html.count('data-testid="day-row"') == 1
     assert "别人的客户" not in html
     assert bank.customer_a1.masked_mobile in html
     assert bank.customer_a1.mobile not in html
