@@ -7,20 +7,27 @@ active scope: a view cannot forget to restrict, and an object outside the scope 
 simply not found (404). Outside any request or job (commands, batch pipelines) no
 scope is active and the manager returns everything; code that must see beyond the
 user's scope inside a request says so with ``Model.objects.unrestricted()``.
+
+A scope object lives as long as its request or job, so what its queries look up (the
+department ids of a subtree) is resolved once on it (:meth:`DataScope.resolved`) and
+reused by every scoped query; a service that changes the department tree calls
+:func:`forget_resolved`, and the re-check after a write resolves afresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Self
+from dataclasses import dataclass, field, replace
+from typing import Any, Self, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,12 @@ class DataScope:
     # Customer data: customers of these department subtrees, and/or the staff's own book.
     customer_subtrees: tuple[str, ...] = ()
     customer_book: bool = False
+    # What the scope's queries looked up, by key: kept on the scope object, which lives
+    # for one request or one job, so a page of twenty scoped queries looks a subtree up
+    # once. Not part of what the scope is (equality, hash).
+    _resolved: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def nothing(cls) -> DataScope:
@@ -46,6 +59,22 @@ class DataScope:
     def everything(cls) -> DataScope:
         return cls(system=True, org_all=True)
 
+    def resolved(self, key: Hashable, resolve: Callable[[], T]) -> T:
+        """``resolve()``, called the first time ``key`` is asked for on this scope and
+        remembered for the scope's life (its request or job)."""
+        try:
+            return self._resolved[key]
+        except KeyError:
+            value = self._resolved[key] = resolve()
+            return value
+
+    def forget_resolved(self) -> None:
+        self._resolved.clear()
+
+    def fresh(self) -> DataScope:
+        """The same scope with nothing resolved yet: what it sees as the data is now."""
+        return replace(self)
+
 
 NOTHING = Q(pk__in=[])
 
@@ -54,6 +83,14 @@ _current: ContextVar[DataScope | None] = ContextVar("kewei_data_scope", default=
 
 def current_scope() -> DataScope | None:
     return _current.get()
+
+
+def forget_resolved() -> None:
+    """The department tree changed (a department was created or moved): the active
+    scope looks its subtrees up again for the rest of the request or job."""
+    scope = current_scope()
+    if scope is not None:
+        scope.forget_resolved()
 
 
 @contextmanager
@@ -106,8 +143,12 @@ class ScopedModel(models.Model):
         raise NotImplementedError(f"{cls.__name__} must define scope_filter(scope)")
 
     def in_scope(self, scope: DataScope) -> bool:
-        """Re-check, inside a transaction after a write, that the row is still visible."""
-        return type(self).objects.unrestricted().restrict(scope).filter(pk=self.pk).exists()
+        """Re-check, inside a transaction after a write, that the row is still visible.
+
+        Against the data as it is now, not as the scope resolved it earlier in the
+        request or job (another request may have moved a department since)."""
+        restricted = type(self).objects.unrestricted().restrict(scope.fresh())
+        return restricted.filter(pk=self.pk).exists()
 
     def ensure_still_visible(self) -> None:
         """After a write, inside its transaction: the actor must still see what they

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from kewei.core.scope import DataScope
+from kewei.core.scope import NOTHING, DataScope, subtree_q
 from kewei.organisation.models import Department, Staff
 from kewei.organisation.roles import BOOK_SCOPE_ROLES, DEPARTMENT_SCOPE_ROLES, ORG_VIEW_ROLES, Role
+
+# Up to this many departments, a subtree is matched by the list of their ids; a larger
+# one (a branch or the head office of a big bank) by a subquery on the path. See
+# ``subtree_department_q``.
+SUBTREE_ID_LIST_MAX = 200
 
 
 def data_scope_for(staff: Staff) -> DataScope:
@@ -37,6 +42,40 @@ def data_scope_for(staff: Staff) -> DataScope:
     )
 
 
+def subtree_department_q(scope: DataScope, field: str, paths: tuple[str, ...]) -> Q:
+    """Rows whose department (``field``, a department id column such as
+    ``customer__department_id``) lies under any of ``paths``, looked up once per scope:
+    the scope lives for one request or job, so every scoped query of a page reuses the
+    first lookup (``DataScope.resolved``).
+
+    A subtree of at most ``SUBTREE_ID_LIST_MAX`` departments becomes ``department_id IN
+    (1, 2, 3)``: the database sees the actual ids, estimates each outlet's share of the
+    rows and combines the department index with the other filters. A larger one becomes
+    ``department_id IN (SELECT id FROM department WHERE path LIKE '/p/%')``, still no
+    extra round trip (the database resolves it inside each query, by the path's prefix
+    index): a list of thousands of ids would be sent and planned again with every query
+    of the page, and would near the bound-parameter limit of SQLite (999 in Django); and
+    a filter that keeps most of the bank gains nothing from exact ids.
+    """
+    if not paths:
+        return NOTHING
+
+    def resolve() -> tuple[int, ...] | None:
+        ids = tuple(
+            Department.objects.unrestricted()
+            .filter(subtree_q("path", paths))
+            .order_by("pk")
+            .values_list("pk", flat=True)[: SUBTREE_ID_LIST_MAX + 1]
+        )
+        return ids if len(ids) <= SUBTREE_ID_LIST_MAX else None
+
+    ids = scope.resolved(("subtree_department_ids", paths), resolve)
+    if ids is None:
+        subtree = Department.objects.unrestricted().filter(subtree_q("path", paths))
+        return Q(**{f"{field}__in": subtree.values("pk")})
+    return Q(**{f"{field}__in": ids})
+
+
 def department_headcount() -> dict[int, tuple[int, int]]:
     """``{department_id: (direct_staff, total_staff)}`` for every department, computed in
     the database by the batch engine (one query whatever the size of the tree)."""
@@ -58,7 +97,14 @@ def department_tree() -> QuerySet[Department]:
 def staff_list(
     *, department: Department | None = None, query: str = "", include_inactive: bool = False
 ) -> QuerySet[Staff]:
-    staff = Staff.objects.select_related("department").prefetch_related("groups")
+    """The people of the organisation: the staff members that the integration API's
+    service accounts act as (kewei.api.models.ServiceAccount) are systems, not staff,
+    and are listed on the API access page instead."""
+    staff = (
+        Staff.objects.filter(service_account__isnull=True)
+        .select_related("department")
+        .prefetch_related("groups")
+    )
     if department is not None:
         staff = staff.filter(department__path__startswith=department.path)
     if query:

@@ -143,3 +143,29 @@ def test_assets_order_and_bounds_are_exact_within_a_wan(bank):
     assert _numbers(CustomerQuery(aum_min_wan=Decimal("1.5"))) == ["乙"]
     assert _numbers(CustomerQuery(aum_min_wan=Decimal("1.2"), aum_max_wan=Decimal("1.2"))) == ["甲"]
     assert Customer.objects.get(name="乙").aum_wan == 1
+
+
+# Measured: 15 queries (the session and its save, the user, their roles and permissions,
+# the scope's department lookup, the count and the page of results, the filters' choices
+# and the saved searches), whatever the number of customers found.
+OUTLET_HEAD_SEARCH_MAX_QUERIES = 16
+
+
+def test_the_search_page_query_count_for_an_outlet_head_is_bounded(
+    client, bank, django_assert_max_num_queries
+):
+    # given: thirty more customers of the outlet, with and without a manager
+    for index in range(30):
+        factories.customer(
+            department=bank.outlet_a1,
+            manager=bank.manager_a1 if index % 2 else None,
+            name=f"张{index}",
+            id_number=factories.resident_id("19700101", index),
+        )
+    client.force_login(bank.head_a1)
+    client.get("/customers/?text=zhang")
+    # when / then
+    with django_assert_max_num_queries(OUTLET_HEAD_SEARCH_MAX_QUERIES):
+        response = client.get("/customers/?text=zhang")
+    assert response.status_code == 200
+    assert response.content.decode().count('<td><a href="/customers/') == 31
