@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "customers.customer.create": _("新建客户"),
     "customers.customer.update": _("修改客户信息"),
     "customers.customer.assign": _("分配客户经理"),
+    "customers.customer.assign_many": _("批量分配客户经理"),
     "customers.customer.reveal": _("查看完整个人信息"),
     "customers.customer.merge": _("合并客户"),
     "customers.customer.merged_into": _("并入其他客户"),
@@ -34,4 +35,9 @@ ACTION_LABELS = {
     "customers.profile.update": _("完善客户档案"),
     "customers.import": _("批量导入客户"),
     "customers.export": _("导出客户"),
+    "analytics.settings": _("修改分析设置"),
+    "api.account.create": _("新建接口账户"),
+    "api.account.update": _("修改接口账户"),
+    "api.token.issue": _("签发接口令牌"),
+    "api.token.revoke": _("吊销接口令牌"),
 }

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.display import change_rows
 from kewei.audit.forms import AuditSearchForm
 from kewei.audit.models import AuditEvent
 from kewei.audit.selectors import audit_search
@@ -40,7 +41,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AuditEvent, pk=pk)
     event.action_label = ACTION_LABELS.get(event.action, event.action)
-    return render(request, "audit/event_detail.html", {"event": event})
+    return render(request, "audit/event_detail.html", {"event": event, "rows": change_rows(event)})
 
 
 @require_POST

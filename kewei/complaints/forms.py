@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +14,31 @@ from kewei.complaints.models import Category, Channel, Satisfaction, Severity
 from kewei.organisation.roles import Role
 
 
+class CustomerLookupInput(forms.TextInput):
+    """The customer number, with a search box above it that finds the customer by name,
+    pinyin, mobile, ID number or customer number the way the customer search does (htmx,
+    within the user's data scope, personal data masked) and fills the number in."""
+
+    template_name = "complaints/widgets/customer_lookup.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.chosen = None  # the customer already picked, shown beside the number
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["lookup_url"] = reverse("complaints:customer_lookup")
+        context["widget"]["chosen"] = self.chosen
+        return context
+
+
 class ComplaintForm(forms.Form):
     customer_number = forms.CharField(
-        label=_("客户号"), max_length=20, required=False, help_text=_("不明身份的来电可不填。")
+        label=_("客户"),
+        max_length=20,
+        required=False,
+        widget=CustomerLookupInput,
+        help_text=_("按姓名、手机号、证件号或客户号查找后选择；不明身份的来电可不填。"),
     )
     caller_name = forms.CharField(label=_("来电人姓名"), max_length=50, required=False)
     caller_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
@@ -23,6 +46,10 @@ class ComplaintForm(forms.Form):
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
     severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices)
     description = forms.CharField(label=_("投诉内容"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_number"].widget.chosen = customer
 
 
 class ActionForm(forms.Form):

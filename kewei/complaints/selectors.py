@@ -5,11 +5,43 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kewei.complaints.models import Complaint, Status
+from kewei.organisation.roles import Role
+
+OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
+# Who answers for the complaints of a whole outlet (or of the branches below the
+# department): their list opens on those still open, not on their own.
+DEPARTMENT_VIEW_ROLES = frozenset({Role.OUTLET_HEAD, Role.CM_SUPERVISOR, Role.RETAIL_BANKING})
+LIST_VIEWS = ("mine", "department", "overdue", "all")
+
+
+def default_list_view(user) -> str:
+    """The complaint list a user sees first: an outlet head, a supervisor and the retail
+    banking department their department's open complaints (``department``), everyone
+    else the complaints they handle (``mine``)."""
+    return "department" if user.role_codes & DEPARTMENT_VIEW_ROLES else "mine"
+
+
+def _overdue_q(now: dt.datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(responded_at__isnull=True, response_due__lt=now) | Q(resolution_due__lt=now)
+    )
 
 
 def complaints_of(customer) -> QuerySet[Complaint]:
@@ -19,18 +51,37 @@ def complaints_of(customer) -> QuerySet[Complaint]:
 
 
 def complaint_list(
-    *, status: str = "", mine_for=None, overdue: bool = False
+    *,
+    status: str = "",
+    mine_for=None,
+    overdue: bool = False,
+    open_in_department=None,
+    now: dt.datetime | None = None,
 ) -> QuerySet[Complaint]:
-    rows = Complaint.objects.select_related("customer", "owner", "department", "escalated_to")
+    """Complaints in the data scope, newest first; each row knows whether it is
+    ``is_overdue``. ``open_in_department``: only the open complaints of that department
+    and the departments below it, the overdue ones first, then by resolution deadline."""
+    now = now or timezone.now()
+    rows = Complaint.objects.select_related(
+        "customer", "owner", "department", "escalated_to"
+    ).annotate(
+        is_overdue=Case(
+            When(_overdue_q(now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
     if status:
         rows = rows.filter(status=status)
     if mine_for is not None:
         rows = rows.filter(Q(owner=mine_for) | Q(escalated_to=mine_for))
     if overdue:
-        now = timezone.now()
-        rows = rows.filter(status__in=[Status.RECEIVED, Status.IN_PROGRESS]).filter(
-            Q(responded_at__isnull=True, response_due__lt=now) | Q(resolution_due__lt=now)
+        rows = rows.filter(_overdue_q(now))
+    if open_in_department is not None:
+        rows = rows.filter(
+            status__in=OPEN_STATUSES, department__path__startswith=open_in_department.path
         )
+        return rows.order_by("-is_overdue", "resolution_due", "pk")
     return rows.order_by("-received_at", "-pk")
 
 

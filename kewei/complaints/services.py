@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
@@ -121,21 +122,20 @@ def complaint_record(*, actor, data: ComplaintData, now: dt.datetime | None = No
     )
     complaint.full_clean()
     complaint.save()
+    # Kept in rows everyone reads: in the system's language, whatever the recorder's page.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("分派给 %(owner)s") % {"owner": complaint.owner} if complaint.owner else ""
+        title = _("处理客户投诉 %(n)s") % {"n": complaint.number}
     ComplaintStep.objects.create(
         complaint=complaint,
         at=now,
         actor=actor,
         action=Action.RECEIVE,
         to_status=Status.RECEIVED,
-        note=_("分派给 %(owner)s") % {"owner": complaint.owner} if complaint.owner else "",
+        note=note,
     )
     if complaint.owner is not None:
-        _task_for(
-            complaint,
-            complaint.owner,
-            _("处理客户投诉 %(n)s") % {"n": complaint.number},
-            response_due,
-        )
+        _task_for(complaint, complaint.owner, title, response_due)
     audit_record(
         actor=actor,
         action="complaints.record",
@@ -261,12 +261,9 @@ def complaint_reassign(*, actor, complaint: Complaint, owner: Staff, note: str) 
     ComplaintStep.objects.create(
         complaint=complaint, actor=actor, action=Action.REASSIGN, note=note.strip()
     )
-    _task_for(
-        complaint,
-        owner,
-        _("处理客户投诉 %(n)s") % {"n": complaint.number},
-        complaint.resolution_due,
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("处理客户投诉 %(n)s") % {"n": complaint.number}
+    _task_for(complaint, owner, title, complaint.resolution_due)
     audit_record(
         actor=actor,
         action="complaints.reassign",

@@ -23,7 +23,9 @@ from kewei.complaints.forms import (
 )
 from kewei.complaints.models import Action, Complaint, DeadlinePolicy, RoutingRule, Status
 from kewei.core.form_views import act, add_errors, form_page
+from kewei.core.params import int_param
 from kewei.customers.models import Customer
+from kewei.customers.selectors import CustomerQuery, customer_search
 from kewei.organisation.models import Staff
 
 
@@ -31,10 +33,11 @@ from kewei.organisation.models import Staff
 def complaint_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     customer = None
-    if request.GET.get("customer"):
-        customer = get_object_or_404(Customer, pk=request.GET["customer"])
+    customer_id = int_param(request.GET, "customer")
+    if customer_id is not None:
+        customer = get_object_or_404(Customer, pk=customer_id)
         initial["customer_number"] = customer.customer_number
-    form = ComplaintForm(request.POST or None, initial=initial)
+    form = ComplaintForm(request.POST or None, initial=initial, customer=customer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         number = data["customer_number"].strip().upper()
@@ -69,13 +72,48 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/complaint_form.html", {"form": form, "customer": customer})
 
 
+LOOKUP_LIMIT = 8
+
+
+@permission_required("complaints.add_complaint", raise_exception=True)
+def customer_lookup(request: HttpRequest) -> HttpResponse:
+    """The complaint form's customer box (htmx): ``customer_q`` lists the first customers
+    the customer search finds for the text, in the user's scope and masked; ``pick``
+    answers the box again with that customer's number filled in."""
+    picked = int_param(request.GET, "pick")
+    if picked is not None:
+        customer = get_object_or_404(Customer.objects.select_related("department"), pk=picked)
+        form = ComplaintForm(
+            initial={"customer_number": customer.customer_number}, customer=customer
+        )
+        return HttpResponse(form["customer_number"].as_widget())
+    text = request.GET.get("customer_q", "").strip()[:50]
+    found = []
+    if text:
+        query = CustomerQuery.from_params({"text": text, "sort": "name"})
+        found = list(customer_search(query)[: LOOKUP_LIMIT + 1])
+    return render(
+        request,
+        "complaints/_customer_results.html",
+        {
+            "customers": found[:LOOKUP_LIMIT],
+            "more": len(found) > LOOKUP_LIMIT,
+            "searched": bool(text),
+            "lookup_url": reverse("complaints:customer_lookup"),
+        },
+    )
+
+
 @permission_required("complaints.view_complaint", raise_exception=True)
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    view = request.GET.get("view", "mine")
+    view = request.GET.get("view", "")
+    if view not in selectors.LIST_VIEWS:
+        view = selectors.default_list_view(request.user)
     rows = selectors.complaint_list(
         status=request.GET.get("status", ""),
         mine_for=request.user if view == "mine" else None,
         overdue=view == "overdue",
+        open_in_department=request.user.department if view == "department" else None,
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(

@@ -1,9 +1,11 @@
-"""Money in CNY: ``Decimal`` amounts, shown in 元 or 万元 as Chinese bank staff write them."""
+"""Money in CNY: ``Decimal`` amounts, shown in 元 or 万元 as Chinese bank staff write them,
+and in thousands and millions (``CNY 350k``, ``CNY 1.2M``) for the English reader."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
@@ -50,11 +52,48 @@ def format_yuan(value: object) -> str:
     return _("%(amount)s 元") % {"amount": _grouped(amount, CENT)}
 
 
+# English counts large amounts in thousands, millions and billions where Chinese counts
+# in 万 (10⁴).
+_ENGLISH_UNITS = (
+    (Decimal(1), ""),
+    (Decimal(10) ** 3, "k"),
+    (Decimal(10) ** 6, "M"),
+    (Decimal(10) ** 9, "B"),
+)
+
+
+def _in_chinese_units() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def _english_compact(amount: Decimal) -> str:
+    """``1234567`` → ``1.23M``, ``350000`` → ``350k``, ``12345`` → ``12.3k``: three
+    significant digits at most, trailing zeros dropped."""
+    last = len(_ENGLISH_UNITS) - 1
+    index = 0
+    while index < last and abs(amount) >= _ENGLISH_UNITS[index + 1][0]:
+        index += 1
+    while True:
+        size, unit = _ENGLISH_UNITS[index]
+        scaled = amount / size
+        places = Decimal("0.01") if abs(scaled) < 10 else Decimal("0.1") if abs(scaled) < 100 else 1
+        rounded = scaled.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+        if abs(rounded) < 1000 or index == last:
+            break
+        index += 1  # 999,999 rounds to 1,000k: say 1M
+    text = f"{rounded:,}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}{unit}"
+
+
 def format_wanyuan(value: object) -> str:
-    """``1234567`` → ``123.46 万元``."""
+    """``1234567`` → ``123.46 万元``; in English ``CNY 1.23M``."""
     amount = to_decimal(value)
     if amount is None:
         return ""
+    if not _in_chinese_units():
+        return _("%(amount)s 元") % {"amount": _english_compact(amount)}
     return _("%(amount)s 万元") % {"amount": _grouped(amount / TEN_THOUSAND, CENT)}
 
 

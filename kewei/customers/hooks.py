@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.display import change_rows
 from kewei.customers import selectors
 from kewei.customers.models import Customer, CustomerAssignment, CustomerStatus
 from kewei.customers.panels import register_panel
@@ -78,17 +79,9 @@ def _assignments(request, customer):
     "history", title=gettext_lazy("变更历史"), template="customers/panels/history.html", order=90
 )
 def _history(request, customer):
-    labels = {
-        field.name: field.verbose_name
-        for field in Customer._meta.get_fields()
-        if hasattr(field, "verbose_name")
-    }
     events = []
     for event in selectors.customer_history(customer):
         event.action_label = ACTION_LABELS.get(event.action, event.action)
-        event.rows = [
-            (labels.get(name, name), change.get("before"), change.get("after"))
-            for name, change in event.changes.items()
-        ]
+        event.rows = [(row.label, row.before, row.after) for row in change_rows(event)]
         events.append(event)
     return {"events": events}

@@ -210,6 +210,28 @@ def load_pinyin() -> None:
 _NAME_SEPARATORS = re.compile(r"[\s·•]+")
 
 
+def given_name(name: str) -> str:
+    """The given name (名) of a Chinese name, without its surname: 张三丰 → 三丰,
+    欧阳修 → 修 (a two-character surname is read first); "" for a name of one character
+    or one that is not Chinese. What the counter's search "by the given name alone"
+    matches from its beginning, through an index."""
+    name = _NAME_SEPARATORS.sub("", name or "")
+    if not _CHINESE_NAME.fullmatch(name):
+        return ""
+    surname = 2 if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else 1
+    return name[surname:]
+
+
+_CHINESE_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+# Two-character surnames (复姓) of the Hundred Family Surnames still in use.
+_COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 "
+    "万俟 澹台 独孤 南宫 西门 闻人 公冶 太史 申屠 呼延 百里 东郭 濮阳 司空 第五 拓跋 赫连 "
+    "左丘 淳于 单于 巫马 公西 漆雕 乐正 壤驷 公良 谷梁 宰父 夹谷 段干 东门 羊舌 微生 梁丘 "
+    "公羊 仲孙 叔孙 闾丘 鲜于 亓官 司寇 颛孙 子车 宗政 濮阳 太叔 公户 公玉 南门".split()
+)
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of a Chinese name: 张三 → ("zhangsan", "zs").
 

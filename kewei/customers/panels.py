@@ -1,11 +1,21 @@
-"""Panels of the customer page (客户视图). Each app adds its own (holdings, points,
-contacts, complaints ...) with :func:`register_panel`; the page shows them in order."""
+"""The customer page (客户视图) as a 360° view, made of what each app contributes:
+
+- panels (holdings, points, contacts, complaints ...), :func:`register_panel`, shown in
+  order below the header and reached by its jump links;
+- facts for the summary header (积分余额, 待办任务) and alerts (积分即将过期, 本周到期),
+  :func:`register_summary`;
+- quick actions at the top (记录联系, 发送短信, 积分兑换, 登记投诉),
+  :func:`register_quick_action`, each shown only to those with its permission.
+
+The customers app knows none of the other apps: they register from their ``hooks``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from kewei.customers.models import CustomerStatus
 
 PanelContext = Callable[[Any, Any], dict[str, Any] | None]
 
@@ -47,3 +57,98 @@ def panels_for(request, customer) -> list[tuple[Panel, dict[str, Any]]]:
         if context is not None:
             shown.append((panel, context))
     return shown
+
+
+# --- the summary header ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the summary header (``积分余额`` ``1,200``) or, ``alert`` set, one to
+    act on soon (``积分即将过期`` ``300 积分 · 2026-12-31``). ``panel`` names the panel
+    it sums up: the fact links to it."""
+
+    label: Any
+    value: Any
+    alert: bool = False
+    panel: str = ""
+
+
+SummaryFacts = Callable[[Any, Any], list[Fact]]
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    order: int
+    facts: SummaryFacts
+    permission: str | None = None
+
+
+_summaries: dict[str, Summary] = {}
+
+
+def register_summary(name: str, *, order: int, permission: str | None = None):
+    """Register a function ``(request, customer) -> [Fact, ...]`` for the header."""
+
+    def decorator(facts: SummaryFacts) -> SummaryFacts:
+        _summaries[name] = Summary(name=name, order=order, facts=facts, permission=permission)
+        return facts
+
+    return decorator
+
+
+def summary_for(request, customer) -> tuple[list[Fact], list[Fact]]:
+    """The header's facts and its alerts, each in the apps' order."""
+    facts: list[Fact] = []
+    for summary in sorted(_summaries.values(), key=lambda s: s.order):
+        if summary.permission and not request.user.has_perm(summary.permission):
+            continue
+        facts.extend(summary.facts(request, customer))
+    return [f for f in facts if not f.alert], [f for f in facts if f.alert]
+
+
+# --- quick actions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuickAction:
+    name: str
+    label: Any
+    order: int
+    url: Callable[[Any], str]
+    permission: str
+
+
+_quick_actions: dict[str, QuickAction] = {}
+
+
+def register_quick_action(
+    name: str, *, label, order: int, url: Callable[[Any], str], permission: str
+) -> None:
+    """A button at the top of the customer page: ``url(customer)`` is the existing page
+    of the action, ``permission`` the one that page requires."""
+    _quick_actions[name] = QuickAction(
+        name=name, label=label, order=order, url=url, permission=permission
+    )
+
+
+def quick_actions_for(request, customer) -> list[tuple[QuickAction, str]]:
+    """The actions the user may take on ``customer``, with their addresses. A merged
+    record takes none: the work goes to the record it was merged into."""
+    if customer.status != CustomerStatus.ACTIVE:
+        return []
+    return [
+        (action, action.url(customer))
+        for action in sorted(_quick_actions.values(), key=lambda a: a.order)
+        if request.user.has_perm(action.permission)
+    ]
+
+
+def once_per_page(request, key: str, read: Callable[[], Any]) -> Any:
+    """What an app's panel and its summary facts both show, read once per page view:
+    ``read()`` the first time, the same value after (``key`` names the customer too)."""
+    cache = request.__dict__.setdefault("_kewei_customer_page", {})
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]

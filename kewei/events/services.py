@@ -165,12 +165,25 @@ def guest_reply(*, actor, guest: Guest, status: str) -> Guest:
     """A guest's reply: accepted or declined."""
     if status not in REPLIES:
         raise EventError(_("回复只能是接受或婉拒。"), code="reply")
+    # The event's row first, as every reply to it takes it: replies recorded at the same
+    # moment are counted one after the other, so none slips past the capacity.
+    event = ClientEvent.objects.unrestricted().select_for_update().get(pk=guest.event_id)
     guest = Guest.objects.select_for_update().get(pk=guest.pk)
-    _open(guest.event)
-    if status == GuestStatus.ACCEPTED:
-        accepted = Guest.objects.filter(event=guest.event, status=GuestStatus.ACCEPTED).count()
-        if accepted >= guest.event.capacity:
-            raise EventError(_("接受人数已达活动人数上限。"), code="full")
+    _open(event)
+    if status == GuestStatus.ACCEPTED and guest.status != GuestStatus.ACCEPTED:
+        # Every guest counts, not only those the user may see.
+        accepted = (
+            Guest.objects.unrestricted()
+            .filter(event=event, status=GuestStatus.ACCEPTED)
+            .exclude(pk=guest.pk)
+            .count()
+        )
+        if accepted >= event.capacity:
+            raise EventError(
+                _("接受人数已达活动人数上限（%(accepted)d/%(capacity)d），不能再接受。")
+                % {"accepted": accepted, "capacity": event.capacity},
+                code="full",
+            )
     guest.status, guest.replied_at = status, timezone.now()
     guest.accepted = status == GuestStatus.ACCEPTED
     guest.save(update_fields=["status", "replied_at", "accepted"])
@@ -191,6 +204,12 @@ def event_hold(
 
     event = ClientEvent.objects.select_for_update().get(pk=event.pk)
     _open(event)
+    if timezone.now() < event.starts_at:
+        raise EventError(
+            _("活动尚未开始（%(starts_at)s），不能记录出席。")
+            % {"starts_at": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")},
+            code="not_started",
+        )
     if actual_cost < 0:
         raise EventError({"actual_cost": _("费用不能为负。")}, code="cost")
     guests = Guest.objects.unrestricted().filter(event=event)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from kewei.customers.models import Customer
 from kewei.events import selectors, services
 from kewei.events.forms import EventForm, FromSearchForm, HoldForm, InviteForm, ReplyForm
 from kewei.events.models import ClientEvent, EventStatus, Guest
+from kewei.messaging import services as messaging
 from kewei.tiers.selectors import tier_names
 
 
@@ -72,6 +74,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "hold": HoldForm(initial={"actual_cost": event.budget}),
             "planned": event.status == EventStatus.PLANNED,
+            "started": event.starts_at <= timezone.now(),
             "tiers": tier_names(),
         },
     )
@@ -137,18 +140,19 @@ def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择邀请模板。"))
         return redirect(event)
-    return act(
-        request,
-        event,
-        lambda: (
-            _("已向 %(n)d 位嘉宾发出邀请。")
-            % {
-                "n": services.invitations_send(
-                    actor=request.user, event=event, template=form.cleaned_data["template"]
-                )
-            }
-        ),
-    )
+
+    def invite() -> str:
+        invited = services.invitations_send(
+            actor=request.user, event=event, template=form.cleaned_data["template"]
+        )
+        return " ".join(
+            (
+                _("已邀请 %(n)d 位嘉宾。") % {"n": invited},
+                messaging.queued_text(invited, timezone.now()),
+            )
+        )
+
+    return act(request, event, invite)
 
 
 @require_POST

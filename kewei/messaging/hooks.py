@@ -3,11 +3,12 @@ customer page's messages, and the audit labels."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
 from kewei.care.suggestions import register_suggester
-from kewei.customers.panels import register_panel
+from kewei.customers.panels import register_panel, register_quick_action
 from kewei.messaging import rendering, selectors, services
 
 ACTION_LABELS.update(
@@ -16,6 +17,7 @@ ACTION_LABELS.update(
         "messaging.message.send": gettext_lazy("发送短信/邮件"),
         "messaging.batch.send": gettext_lazy("批量发送"),
         "messaging.outbox.collect": gettext_lazy("短信平台取件"),
+        "messaging.delivery": gettext_lazy("短信回执"),
     }
 )
 
@@ -46,3 +48,12 @@ register_suggester(_suggest)
 )
 def _messages(request, customer):
     return {"messages": list(selectors.messages_of(customer)[:10])}
+
+
+register_quick_action(
+    "messaging.compose",
+    label=gettext_lazy("发送短信"),
+    order=20,
+    url=lambda customer: reverse("messaging:compose", args=[customer.pk]),
+    permission="messaging.send_message",
+)

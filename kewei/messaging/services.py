@@ -43,7 +43,7 @@ from kewei.customers.identity import polite_name
 from kewei.customers.models import ConsentChannel, Customer, CustomerStatus
 from kewei.customers.selectors import CustomerQuery, consent_in_force, customer_search
 from kewei.customers.services import consent_record, mobile_index
-from kewei.messaging import rendering
+from kewei.messaging import rendering, selectors
 from kewei.messaging.models import (
     Message,
     MessageBatch,
@@ -79,6 +79,33 @@ def send_after(now: dt.datetime) -> dt.datetime:
             morning += dt.timedelta(days=1)
         return morning
     return now
+
+
+def queued_until(created_at: dt.datetime) -> dt.datetime | None:
+    """When messages queued at ``created_at`` go out, if they wait for the end of the
+    quiet hours; None when they go at once."""
+    after = send_after(created_at)
+    return after if after > created_at else None
+
+
+def when_text(moment: dt.datetime) -> str:
+    """A send time as the pages say it: the time today, else the day and time."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
+
+
+def queued_text(count: int, created_at: dt.datetime) -> str:
+    """What became of messages just queued: they go at once, or wait for the end of the
+    quiet hours (the time they go is said)."""
+    goes_at = queued_until(created_at)
+    if goes_at is None:
+        return _("已排队 %(n)d 条，即将发送。") % {"n": count}
+    return _("已排队 %(n)d 条，将于 %(time)s 发送（免打扰时段不发送）。") % {
+        "n": count,
+        "time": when_text(goes_at),
+    }
 
 
 def _month_start(now: dt.datetime) -> dt.datetime:
@@ -124,6 +151,25 @@ def exclusion_of(customer: Customer, *, channel: str, marketing: bool) -> str:
         now=timezone.now(),
     ).values_list("exclusion", flat=True)
     return row[0]
+
+
+def refusal(customer: Customer, template: MessageTemplate | None) -> str:
+    """Why ``customer`` may not receive ``template`` now, in the words the pages and the
+    refusal use ("" when they may): the one rule, :func:`exclusion_of`, that
+    :func:`message_send` enforces."""
+    if template is None:
+        return str(_("没有可用的消息模板"))
+    if not template.enabled:
+        return str(_("模板已停用"))
+    reason = exclusion_of(customer, channel=template.channel, marketing=template.marketing)
+    return str(EXCLUSIONS[reason]) if reason else ""
+
+
+def template_for_task(task) -> MessageTemplate | None:
+    """The template suggested for writing to a task's customer: its rule's occasion's
+    (a greeting when it has none)."""
+    occasion = (task.rule.occasion if task is not None and task.rule_id else "") or "greeting"
+    return selectors.template_for(occasion)
 
 
 def values_for(customer: Customer, staff, task=None) -> dict[str, str]:
@@ -247,6 +293,11 @@ class BatchPreview:
     sendable: int
     excluded: dict[str, int] = field(default_factory=dict)
     samples: list[tuple[Customer, str]] = field(default_factory=list)
+    # The text as the first recipient would receive it (signed; "" when nobody would),
+    # and when the batch would go if sent now (None: at once).
+    text: str = ""
+    recipient: Customer | None = None
+    goes_at: dt.datetime | None = None
 
 
 def search_customers(params: dict) -> QuerySet[Customer]:
@@ -284,11 +335,25 @@ def batch_preview(*, template: MessageTemplate, customers: QuerySet[Customer]) -
         (customer, str(EXCLUSIONS[customer.exclusion]))
         for customer in rows.exclude(exclusion="").order_by("pk")[:20]
     ]
+    first = (
+        rows.filter(exclusion="")
+        .select_related("responsible_manager", "points_account")
+        .order_by("pk")
+        .first()
+    )
+    text = ""
+    if first is not None:
+        # As batch_send renders it: the customer's own manager, or nobody.
+        body = rendering.render(template.body, values_for(first, None))
+        text = rendering.signed(body, channel=template.channel, marketing=template.marketing)
     return BatchPreview(
         total=sum(counts.values()),
         sendable=counts.pop("", 0),
         excluded={str(EXCLUSIONS[code]): n for code, n in counts.items()},
         samples=samples,
+        text=text,
+        recipient=first,
+        goes_at=queued_until(timezone.now()),
     )
 
 

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from kewei.care.models import Task
 from kewei.core.form_views import add_errors, form_page
+from kewei.core.params import int_param
 from kewei.customers.models import Customer
-from kewei.messaging import rendering, selectors, services
+from kewei.messaging import rendering, services
 from kewei.messaging.forms import BatchForm, ComposeForm, TemplateForm
 from kewei.messaging.models import Message, MessageBatch, MessageTemplate
 
@@ -78,14 +79,12 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
     it comes from), editable; a preview says whether they may receive it."""
     customer = get_object_or_404(Customer.objects.select_related("responsible_manager"), pk=pk)
     task = None
-    if request.GET.get("task") or request.POST.get("task"):
+    task_id = int_param(request.GET, "task") or int_param(request.POST, "task")
+    if task_id is not None:
         task = get_object_or_404(
-            Task.objects.select_related("rule", "product"),
-            pk=request.GET.get("task") or request.POST.get("task"),
-            customer=customer,
+            Task.objects.select_related("rule", "product"), pk=task_id, customer=customer
         )
-    occasion = (task.rule.occasion if task and task.rule_id else "") or "greeting"
-    suggested = selectors.template_for(occasion)
+    suggested = services.template_for_task(task)
     form = ComposeForm(request.POST or None, initial={"template": suggested})
     template = suggested
     if form.is_bound and form.is_valid():
@@ -95,13 +94,10 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
     if template is not None:
         values = services.values_for(customer, request.user, task)
         preview = rendering.render(template.body, values)
-        reason = services.exclusion_of(
-            customer, channel=template.channel, marketing=template.marketing
-        )
-        exclusion = str(services.EXCLUSIONS[reason]) if reason else ""
+        exclusion = services.refusal(customer, template)
     if request.method == "POST" and form.is_valid() and request.POST.get("send"):
         try:
-            services.message_send(
+            message = services.message_send(
                 actor=request.user,
                 customer=customer,
                 template=form.cleaned_data["template"],
@@ -109,9 +105,11 @@ def compose(request: HttpRequest, pk: int) -> HttpResponse:
                 text=form.cleaned_data["text"] or None,
             )
         except ValidationError as error:
+            # The refusal is said once: on the form, not again above it.
             add_errors(form, error)
+            exclusion = ""
         else:
-            messages.success(request, _("消息已进入发送队列。"))
+            messages.success(request, services.queued_text(1, message.created_at))
             return redirect("care:my_day" if task else customer.get_absolute_url())
     return render(
         request,
@@ -150,8 +148,12 @@ def batch_create(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("已发送 %(n)d 条（排除 %(x)d 名客户）。")
-                    % {"n": batch.queued, "x": sum(batch.excluded.values())},
+                    " ".join(
+                        (
+                            services.queued_text(batch.queued, batch.created_at),
+                            _("排除 %(x)d 名客户。") % {"x": sum(batch.excluded.values())},
+                        )
+                    ),
                 )
                 return redirect("messaging:message_list")
             preview = services.batch_preview(

@@ -64,7 +64,10 @@ class StaffFieldsMixin(forms.Form):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     department = DepartmentChoiceField(label=_("所属机构"), queryset=Department.objects.none())
     roles = forms.MultipleChoiceField(
-        label=_("角色"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("角色"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个角色。")},
     )
     work_phone = forms.CharField(label=_("工作电话"), max_length=20, required=False)
 

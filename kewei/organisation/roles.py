@@ -38,6 +38,40 @@ ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BA
 # the auditor hold none (separation of duties).
 BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES
 
+# The token of ``KEWEI_INCOMPATIBLE_ROLES`` that stands for every business role.
+ANY_BUSINESS_ROLE = "business"
+
+
+def incompatible_role_sets() -> list[frozenset[str]]:
+    """The sets of roles no one may hold together (separation of duties), from
+    ``KEWEI_INCOMPATIBLE_ROLES``: each entry is role codes joined by "+", where
+    ``business`` stands for any business role ("system_admin+business": the
+    administrator with any role that sees customer data)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    found: list[frozenset[str]] = []
+    for entry in settings.KEWEI_INCOMPATIBLE_ROLES:
+        codes = [code.strip() for code in entry.split("+") if code.strip()]
+        unknown = set(codes) - set(Role.values) - {ANY_BUSINESS_ROLE}
+        if len(codes) < 2 or unknown:
+            raise ImproperlyConfigured(
+                f"KEWEI_INCOMPATIBLE_ROLES: {entry!r} is not two or more role codes joined "
+                f"by '+' (codes: {', '.join(Role.values)}, or {ANY_BUSINESS_ROLE})"
+            )
+        combinations: list[set[str]] = [set()]
+        for code in codes:
+            choices = sorted(BUSINESS_ROLES) if code == ANY_BUSINESS_ROLE else [code]
+            combinations = [{*chosen, choice} for chosen in combinations for choice in choices]
+        found.extend(frozenset(chosen) for chosen in combinations if len(chosen) == len(codes))
+    return list(dict.fromkeys(found))
+
+
+def role_conflicts(codes: set[str]) -> list[frozenset[str]]:
+    """The incompatible sets that ``codes`` (one person's roles) contain, if any."""
+    return [combination for combination in incompatible_role_sets() if combination <= codes]
+
+
 _ORG_VIEW = ["organisation.view_department", "organisation.view_staff"]
 _CUSTOMER_READ = [
     "customers.view_customer",

@@ -9,16 +9,17 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
+from kewei.core.scope import forget_resolved
 from kewei.organisation.closure import closure_blockers
 from kewei.organisation.errors import OrganisationError
 from kewei.organisation.models import Department, DepartmentLevel, Staff
-from kewei.organisation.roles import Role
+from kewei.organisation.roles import Role, role_conflicts
 
 DEPARTMENT_FIELDS = ("code", "name", "level", "parent", "path", "is_active")
 STAFF_FIELDS = (
@@ -74,6 +75,7 @@ def department_create(
     )
     department.full_clean()
     department.save(force_insert=True)
+    forget_resolved()  # the active scope's subtrees may hold one more department
     audit_record(
         actor=actor,
         action="organisation.department.create",
@@ -125,6 +127,7 @@ def department_move(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
     )
     Department.objects.unrestricted().filter(pk=department.pk).update(parent=new_parent)
+    forget_resolved()  # the active scope's subtrees changed
     department.refresh_from_db()
     audit_record(
         actor=actor,
@@ -175,11 +178,36 @@ def department_close(*, actor: Staff | None, department: Department) -> Departme
 
 
 def _role_groups(roles: Iterable[str]) -> list[Group]:
+    """The groups of a staff member's roles: at least one, all known, and no set that
+    separation of duties forbids (``KEWEI_INCOMPATIBLE_ROLES``)."""
     codes = sorted(set(roles))
     unknown = set(codes) - set(Role.values)
     if unknown:
         raise OrganisationError(
             _("未知角色：%(roles)s") % {"roles": "、".join(sorted(unknown))}, code="unknown_role"
+        )
+    if not codes:
+        raise OrganisationError(
+            {"roles": OrganisationError(_("请至少选择一个角色。"), code="no_role")}
+        )
+    conflicts = role_conflicts(set(codes))
+    if conflicts:
+        raise OrganisationError(
+            {
+                "roles": [
+                    OrganisationError(
+                        _("职责分离：%(roles)s 不能由同一人兼任。")
+                        % {
+                            "roles": "、".join(
+                                str(Role(code).label)
+                                for code in sorted(chosen, key=Role.values.index)
+                            )
+                        },
+                        code="incompatible_roles",
+                    )
+                    for chosen in conflicts
+                ]
+            }
         )
     groups = list(Group.objects.filter(name__in=codes))
     if len(groups) != len(codes):
@@ -216,6 +244,7 @@ def staff_create(
         )
     if not department.is_active:
         raise OrganisationError(_("不能把员工分配到已撤销的机构。"), code="department_closed")
+    groups = _role_groups(roles)
     staff = Staff(
         username=username,
         employee_number=employee_number,
@@ -227,7 +256,7 @@ def staff_create(
     staff.set_password(password)
     staff.full_clean()
     staff.save(force_insert=True)
-    staff.groups.set(_role_groups(roles))
+    staff.groups.set(groups)
     audit_record(
         actor=actor,
         action="organisation.staff.create",
@@ -255,13 +284,14 @@ def staff_update(
         raise OrganisationError(_("不能把员工分配到已撤销的机构。"), code="department_closed")
     if actor is not None and actor.pk == staff.pk and not is_active:
         raise OrganisationError(_("不能停用自己的账户。"), code="deactivate_self")
+    groups = _role_groups(roles)
     staff.full_name = full_name.strip()
     staff.department = department
     staff.work_phone = work_phone
     staff.is_active = is_active
     staff.full_clean()
     staff.save()
-    staff.groups.set(_role_groups(roles))
+    staff.groups.set(groups)
     audit_record(
         actor=actor,
         action="organisation.staff.update",
@@ -306,19 +336,48 @@ def staff_unlock(*, actor: Staff | None, staff: Staff) -> Staff:
     return staff
 
 
-@transaction.atomic
-def staff_login_failed(*, staff: Staff) -> bool:
-    """Count a failed sign-in; lock the account at the limit. Returns whether it is locked."""
-    Staff.objects.unrestricted().filter(pk=staff.pk).update(
-        failed_login_count=F("failed_login_count") + 1
-    )
-    staff = Staff.objects.unrestricted().select_for_update().get(pk=staff.pk)
-    audit_record(actor=None, actor_label=staff.username, action="auth.login_failed", subject=staff)
-    if staff.failed_login_count >= settings.KEWEI_LOGIN_FAILURE_LIMIT and not staff.is_locked():
-        staff.locked_until = timezone.now() + dt.timedelta(
-            minutes=settings.KEWEI_LOGIN_LOCK_MINUTES
+def staff_login_attempt(*, staff: Staff) -> bool:
+    """Reserve one sign-in attempt, before the password is checked; False when the
+    account is locked and no password may be checked.
+
+    The attempt is counted as a failure at once, by one conditional ``UPDATE`` (which
+    PostgreSQL re-evaluates on the row as committed by any attempt it waited for): so of
+    a burst of attempts at the same moment at most ``KEWEI_LOGIN_FAILURE_LIMIT`` get a
+    slot, however slow the Argon2 check of each. A lock that has run out gives one
+    more attempt; a failure then locks the account again. A right password resets the
+    count (:func:`staff_login_succeeded`)."""
+    now = timezone.now()
+    limit = settings.KEWEI_LOGIN_FAILURE_LIMIT
+    reserved = (
+        Staff.objects.unrestricted()
+        .filter(pk=staff.pk)
+        .filter(
+            Q(locked_until__isnull=True, failed_login_count__lt=limit) | Q(locked_until__lte=now)
         )
-        staff.save(update_fields=["locked_until"])
+        .update(failed_login_count=F("failed_login_count") + 1, locked_until=None)
+    )
+    if not reserved:
+        # Every slot is taken by attempts still being checked: lock now, so the page
+        # says so (the failure that reaches the limit finds it locked already).
+        _staff_lock(staff_pk=staff.pk)
+    return bool(reserved)
+
+
+def _staff_lock(*, staff_pk: int) -> bool:
+    """Lock an account that has reached the failure limit and is not locked yet; the
+    lock is audited once, by whichever attempt set it."""
+    locked_until = timezone.now() + dt.timedelta(minutes=settings.KEWEI_LOGIN_LOCK_MINUTES)
+    locked = (
+        Staff.objects.unrestricted()
+        .filter(
+            pk=staff_pk,
+            locked_until__isnull=True,
+            failed_login_count__gte=settings.KEWEI_LOGIN_FAILURE_LIMIT,
+        )
+        .update(locked_until=locked_until)
+    )
+    if locked:
+        staff = Staff.objects.unrestricted().get(pk=staff_pk)
         audit_record(
             actor=None,
             action="auth.locked",
@@ -328,11 +387,20 @@ def staff_login_failed(*, staff: Staff) -> bool:
                 "locked_until": staff.locked_until.isoformat(),
             },
         )
-    return staff.is_locked()
+    return bool(locked)
+
+
+@transaction.atomic
+def staff_login_failed(*, staff: Staff) -> bool:
+    """Record a failed sign-in (already counted by :func:`staff_login_attempt`); lock
+    the account at the limit. Returns whether it is locked."""
+    audit_record(actor=None, actor_label=staff.username, action="auth.login_failed", subject=staff)
+    _staff_lock(staff_pk=staff.pk)
+    return Staff.objects.unrestricted().get(pk=staff.pk).is_locked()
 
 
 def staff_login_succeeded(*, staff: Staff) -> None:
-    if staff.failed_login_count or staff.locked_until:
-        Staff.objects.unrestricted().filter(pk=staff.pk).update(
-            failed_login_count=0, locked_until=None
-        )
+    """The right password: the attempt reserved for it and any earlier failures are
+    forgotten, and a lock that had run out is lifted."""
+    Staff.objects.unrestricted().filter(pk=staff.pk).update(failed_login_count=0, locked_until=None)
+    staff.failed_login_count, staff.locked_until = 0, None

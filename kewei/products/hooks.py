@@ -3,11 +3,16 @@ panel, and customer merges (holdings, flows and events move to the kept record).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kewei.audit.actions import ACTION_LABELS
-from kewei.customers.panels import register_panel
+from kewei.core.money import format_money
+from kewei.customers.panels import Fact, once_per_page, register_panel, register_summary
 from kewei.customers.services import register_merge_handler
 from kewei.products import selectors
 from kewei.products.models import (
@@ -25,6 +30,7 @@ ACTION_LABELS.update(
         "products.product.close": gettext_lazy("产品停售"),
         "products.product.delete": gettext_lazy("删除产品"),
         "products.load_day": gettext_lazy("装载日终数据"),
+        "products.transactions.push": gettext_lazy("接收推送流水"),
     }
 )
 
@@ -35,9 +41,42 @@ ACTION_LABELS.update(
 def _holdings(request, customer):
     return {
         "assets": selectors.customer_assets(customer),
-        "holdings": list(selectors.customer_holdings(customer)),
+        "holdings": _holdings_of(request, customer),
         "transactions": selectors.recent_transactions(customer),
     }
+
+
+def _holdings_of(request, customer) -> list[Holding]:
+    return once_per_page(
+        request,
+        f"products.holdings:{customer.pk}",
+        lambda: list(selectors.customer_holdings(customer)),
+    )
+
+
+@register_summary("products", order=30)
+def _maturities_summary(request, customer) -> list[Fact]:
+    """Holdings that mature in the coming seven days (本周到期), read from the holdings
+    the panel shows: no query of its own."""
+    today = timezone.localdate()
+    last = today + dt.timedelta(days=6)
+    maturing = [
+        h
+        for h in _holdings_of(request, customer)
+        if h.status == HoldingStatus.OPEN and h.matures_on and today <= h.matures_on <= last
+    ]
+    if not maturing:
+        return []
+    maturing.sort(key=lambda h: (h.matures_on, h.pk))
+    first = maturing[0]
+    value = _("%(product)s %(amount)s，%(day)s 到期") % {
+        "product": first.product.name,
+        "amount": format_money(first.balance_yuan),
+        "day": first.matures_on.isoformat(),
+    }
+    if len(maturing) > 1:
+        value = _("%(first)s 等 %(count)d 笔") % {"first": value, "count": len(maturing)}
+    return [Fact(_("7 天内产品到期"), value, alert=True, panel="holdings")]
 
 
 def _move_holdings(keep, duplicate) -> int:

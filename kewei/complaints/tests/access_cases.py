@@ -49,6 +49,20 @@ CASES = [
         denied=ADMIN,
         denied_status=403,
     ),
+    # Another branch's customer is not found, by search or by pick.
+    AccessCase(
+        "complaints:customer_lookup",
+        lambda b: reverse("complaints:customer_lookup") + f"?pick={b.customer_a1.pk}",
+        allowed=MANAGER_A1,
+        denied=MANAGER_B1,
+    ),
+    AccessCase(
+        "complaints:customer_lookup",
+        lambda b: reverse("complaints:customer_lookup") + "?customer_q=张",
+        allowed=MANAGER_A1,
+        denied=ADMIN,
+        denied_status=403,
+    ),
     AccessCase(
         "complaints:complaint_stats",
         lambda b: reverse("complaints:complaint_stats"),

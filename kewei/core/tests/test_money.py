@@ -30,4 +30,21 @@ def test_float_is_read_through_its_repr_not_binary_value():
 def test_english_labels():
     with translation.override("en"):
         assert format_yuan(Decimal("5")) == "CNY 5.00"
-        assert format_wanyuan(Decimal("50000")) == "5.00 × 10,000 CNY"
+        assert format_wanyuan(Decimal("50000")) == "CNY 50k"
+
+
+def test_english_reads_large_amounts_in_thousands_and_millions():
+    # where Chinese shows 万元, the English reader gets k, M and B
+    with translation.override("en"):
+        assert format_wanyuan(Decimal("350000")) == "CNY 350k"
+        assert format_wanyuan(Decimal("1200000")) == "CNY 1.2M"
+        assert format_wanyuan(Decimal("1234567")) == "CNY 1.23M"
+        assert format_wanyuan(Decimal("12345")) == "CNY 12.3k"
+        assert format_wanyuan(Decimal("2500000000")) == "CNY 2.5B"
+        assert format_wanyuan(Decimal("950")) == "CNY 950"
+        assert format_wanyuan(Decimal("999999")) == "CNY 1M"
+        assert format_wanyuan(Decimal("-150000")) == "CNY -150k"
+        assert format_money(Decimal("100000")) == "CNY 100k"
+        assert format_money(Decimal("99999.99")) == "CNY 99,999.99"
+    with translation.override("zh-hans"):
+        assert format_wanyuan(Decimal("1200000")) == "120.00 万元"

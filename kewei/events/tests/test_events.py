@@ -41,13 +41,18 @@ def bank():
     return small_bank()
 
 
-def salon(bank, capacity=15, tiers=()):
+# An event that has taken place, and one still to come (today is 2026-12 or later).
+HELD_ON = dt.datetime(2026, 11, 12, 14, 0, tzinfo=SHANGHAI)
+COMING_ON = dt.datetime(2099, 12, 12, 14, 0, tzinfo=SHANGHAI)
+
+
+def salon(bank, capacity=15, tiers=(), starts_at=HELD_ON):
     return event_create(
         actor=bank.head_a1,
         data=EventData(
-            name="十二月财富沙龙",
+            name="十一月财富沙龙",
             kind="salon",
-            starts_at=dt.datetime(2026, 12, 12, 14, 0, tzinfo=SHANGHAI),
+            starts_at=starts_at,
             place="中关村网点贵宾室",
             capacity=capacity,
             budget=Decimal("3000"),
@@ -138,14 +143,14 @@ def test_after_the_event_attendance_makes_follow_up_tasks_and_figures(bank):
         customer=bank.customer_a1,
         product=wealth,
         account_number="W-1",
-        opened_on=dt.date(2026, 12, 26),
+        opened_on=dt.date(2026, 11, 26),
         balance=10_000_000,
     )
     Holding.objects.create(
         customer=bank.customer_a1,
         product=wealth,
         account_number="W-0",
-        opened_on=dt.date(2026, 12, 1),  # before the event: not counted
+        opened_on=dt.date(2026, 11, 1),  # before the event: not counted
         balance=10_000_000,
     )
     # when
@@ -156,7 +161,7 @@ def test_after_the_event_attendance_makes_follow_up_tasks_and_figures(bank):
     assert made == 1
     (task,) = Task.objects.unrestricted().filter(reason=TaskReason.EVENT)
     assert (task.customer_id, task.assignee_id) == (bank.customer_a1.pk, bank.manager_a1.pk)
-    assert task.due_on >= dt.date(2026, 12, 12)
+    assert task.due_on >= dt.date(2026, 11, 12)
     statuses = dict(Guest.objects.unrestricted().values_list("pk", "status"))
     assert statuses == {came.pk: GuestStatus.ATTENDED, away.pk: GuestStatus.ABSENT}
     result = figures(ClientEvent.objects.get(pk=event.pk))
