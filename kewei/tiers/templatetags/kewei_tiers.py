@@ -12,7 +12,9 @@ register = template.Library()
 
 
 def _names(context) -> dict[str, str]:
-    cache = context.render_context
+    # The render context's first scope lives as long as the whole page: each included
+    # template (a row of a list) pushes a scope of its own, which ends with it.
+    cache = context.render_context.dicts[0]
     if "kewei_tier_names" not in cache:
         cache["kewei_tier_names"] = tier_names()
     return cache["kewei_tier_names"]
