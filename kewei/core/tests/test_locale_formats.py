@@ -35,3 +35,16 @@ def test_dates_are_still_written_the_chinese_way():
         assert Template("{{ day|date }}").render(Context({"day": dt.date(2025, 12, 7)})) == (
             "2025年12月7日"
         )
+
+
+def test_a_jobs_progress_groups_its_counts_by_thousands():
+    from django.template.loader import render_to_string
+
+    from kewei.jobs.models import JobRun
+
+    # given
+    run = JobRun(kind="customers.export", done=12345, total=20000)
+    # when
+    html = render_to_string("jobs/_progress.html", {"run": run, "no_poll": True})
+    # then
+    assert "12,345 / 20,000" in html
