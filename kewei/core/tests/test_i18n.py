@@ -81,3 +81,18 @@ def test_translations_keep_the_placeholders_of_their_source():
             if sorted(placeholder.findall(text)) != sorted(placeholder.findall(entry.msgid)):
                 wrong.append((entry.msgid, text))
     assert wrong == []
+
+
+def test_an_english_request_leaves_the_threads_language_as_it_was(client, bank):
+    from django.conf import settings
+    from django.utils import translation
+
+    # given a user who switched to English
+    client.force_login(bank.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("zh-hans"):
+        # when a page is served in English
+        page = client.get(reverse("home"))
+        # then the page is English and the thread is Chinese again
+        assert 'lang="en"' in page.content.decode()
+        assert translation.get_language() == "zh-hans"
