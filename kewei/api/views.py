@@ -29,7 +29,6 @@ from kewei.complaints.models import Complaint
 from kewei.complaints.services import ComplaintData, complaint_record
 from kewei.customers import selectors as customer_selectors
 from kewei.customers import services as customer_services
-from kewei.customers.forms import customer_departments, manager_choices
 from kewei.customers.identity import IdentityError, normalise_mobile
 from kewei.customers.models import Customer
 from kewei.customers.validation import by_field, clean_customer
@@ -319,9 +318,10 @@ def _save_customer(request, customer: Customer | None) -> Customer:
         values = {**current, **values}
     raw = {**values, "vip_flag": values.pop("vip", False)}
     code = str(raw.get("department") or "")
-    departments = {d.code: d for d in customer_departments().filter(code=code)}
+    departments = {d.code: d for d in customer_selectors.customer_departments().filter(code=code)}
     manager_key = str(raw.get("responsible_manager") or "")
-    managers = {s.employee_number: s for s in manager_choices().filter(employee_number=manager_key)}
+    assignable = customer_selectors.assignable_managers().filter(employee_number=manager_key)
+    managers = {s.employee_number: s for s in assignable}
     cleaned, errors = clean_customer(raw, departments=departments, managers=managers)
     if errors:
         raise exceptions.ValidationError(by_field(errors))

@@ -19,10 +19,10 @@ from kewei.customers.models import (
     RelationshipKind,
     customer_department_paths,
 )
+from kewei.customers.selectors import assignable_managers, customer_departments
 from kewei.customers.services import PROFILE_FIELDS
 from kewei.organisation.forms import DepartmentChoiceField
 from kewei.organisation.models import Department, Staff
-from kewei.organisation.roles import Role
 
 
 def staff_label(obj: Staff) -> str:
@@ -37,34 +37,6 @@ class StaffChoiceField(forms.ModelChoiceField):
 class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Staff) -> str:
         return staff_label(obj)
-
-
-def customer_departments():
-    """Active departments a customer of the user's scope can belong to."""
-    return (
-        Department.objects.unrestricted()
-        .filter(subtree_q("path", customer_department_paths()), is_active=True)
-        .order_by("path")
-    )
-
-
-def manager_choices():
-    """Active customer managers (and supervisors, outlet heads) of the departments whose
-    customers the user looks after, for assignment: the staff who may be a customer's
-    responsible manager. A system calling the API (its service account's staff member)
-    is never one."""
-    return (
-        Staff.objects.unrestricted()
-        .filter(
-            subtree_q("department__path", customer_department_paths()),
-            is_active=True,
-            groups__name__in=[Role.CUSTOMER_MANAGER, Role.CM_SUPERVISOR, Role.OUTLET_HEAD],
-            service_account__isnull=True,
-        )
-        .select_related("department")
-        .distinct()
-        .order_by("department__path", "employee_number")
-    )
 
 
 class CustomerForm(forms.Form):
@@ -100,7 +72,7 @@ class CustomerForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = customer_departments()
-        self.fields["responsible_manager"].queryset = manager_choices()
+        self.fields["responsible_manager"].queryset = assignable_managers()
 
 
 class CustomerEditForm(CustomerForm):
@@ -231,7 +203,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = manager_choices()
+        self.fields["manager"].queryset = assignable_managers()
 
 
 class RevealForm(forms.Form):
@@ -271,7 +243,7 @@ class BookTransferForm(forms.Form):
         # The receivers: whoever may be a responsible manager, but not the one handing over
         # (choosing him reloads the form: data-autosubmit).
         self.fields["from_manager"].widget.attrs["data-autosubmit"] = ""
-        receivers = manager_choices()
+        receivers = assignable_managers()
         chosen = (self.data if self.is_bound else self.initial).get("from_manager")
         if str(chosen or "").isdigit():
             receivers = receivers.exclude(pk=int(chosen))

@@ -42,9 +42,9 @@ from kewei.core.bulk import (
 from kewei.core.forked import forked_map
 from kewei.core.progress import Progress, SilentProgress
 from kewei.core.scope import current_scope
-from kewei.customers.forms import customer_departments, manager_choices
 from kewei.customers.identity import load_pinyin
 from kewei.customers.models import Customer, InformationSource
+from kewei.customers.selectors import assignable_managers, customer_departments
 from kewei.customers.services import (
     COMPARED_COLUMNS,
     CUSTOMER_FIELDS,
@@ -462,9 +462,11 @@ class _Importer:
         for staff in Staff.objects.unrestricted().filter(is_active=True):
             self.managers[staff.employee_number] = staff
             self.managers[staff.username] = staff
-        # The outlets and managers the importer may give customers to, as on the form.
+        # The outlets and managers the importer may give customers to, as on the form:
+        # resolved once for the whole file (the import writes rows in bulk, not through
+        # the services, so this set is its enforcement of the rule).
         self.reachable = set(customer_departments().values_list("pk", flat=True))
-        self.assignable = set(manager_choices().values_list("pk", flat=True))
+        self.assignable = set(assignable_managers().values_list("pk", flat=True))
         self.seen: dict[tuple[str, str], int] = {}
         self.changes_table = False  # the temporary table of changed customers exists
         self.numbers_seen: set[str] = set()

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
 from kewei.core.params import MAX_ID
+from kewei.core.scope import subtree_q
 from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
 from kewei.customers.models import (
     Consent,
@@ -29,9 +30,46 @@ from kewei.customers.models import (
     Customer,
     CustomerStatus,
     Tag,
+    customer_department_paths,
 )
 from kewei.customers.services import identity_index, mobile_index
-from kewei.organisation.models import Department
+from kewei.organisation.models import Department, Staff
+from kewei.organisation.roles import RESPONSIBLE_MANAGER_ROLES
+
+
+def customer_departments() -> QuerySet[Department]:
+    """Active departments a customer of the user's scope can belong to."""
+    return (
+        Department.objects.unrestricted()
+        .filter(subtree_q("path", customer_department_paths()), is_active=True)
+        .order_by("path")
+    )
+
+
+def assignable_managers() -> QuerySet[Staff]:
+    """Who may be a customer's responsible manager: the one rule that the forms, the
+    import, the API, the outlet head's "to assign" list and the services all apply.
+
+    Active staff holding a role of ``RESPONSIBLE_MANAGER_ROLES`` (customer manager,
+    supervisor, outlet head) in the departments whose customers the user looks after
+    (``customer_department_paths``); never the staff member of an API service account
+    (a system calling the API). One row per staff member (the roles are matched by a
+    subquery, so annotations over the staff's book add up once)."""
+    roles = Staff.groups.through.objects.filter(
+        staff_id=OuterRef("pk"), group__name__in=RESPONSIBLE_MANAGER_ROLES
+    )
+    return (
+        Staff.objects.unrestricted()
+        .filter(
+            Exists(roles),
+            subtree_q("department__path", customer_department_paths()),
+            is_active=True,
+            service_account__isnull=True,
+        )
+        .select_related("department")
+        .order_by("department__path", "employee_number")
+    )
+
 
 SORTS = {
     "name": ("name_pinyin", "pk"),

@@ -361,12 +361,44 @@ def duplicate_message(existing: Customer) -> str:
     }
 
 
-def _ensure_manager_in_reach(manager: Staff) -> None:
-    """Customers go only to staff of the departments whose customers the user looks after."""
-    if not any(manager.department.path.startswith(p) for p in customer_department_paths()):
-        raise CustomerError(
-            _("%(staff)s 不在您负责的机构范围内，不能接收客户。") % {"staff": manager},
-            code="target_out_of_scope",
+def _manager_refused(message: str, code: str) -> CustomerError:
+    """A refused responsible manager, named by field (its code kept for callers)."""
+    error = CustomerError({"responsible_manager": ValidationError(message, code=code)})
+    error.code = code
+    return error
+
+
+def ensure_assignable(managers: Iterable[Staff | None]) -> None:
+    """Refuse any of ``managers`` who may not be a customer's responsible manager: the
+    rule is ``selectors.assignable_managers`` (one query for all of them), and the
+    error says why (out of reach, left, or neither manager, supervisor nor outlet head,
+    or a system's API account). None (nobody) passes."""
+    from kewei.customers.selectors import assignable_managers  # it imports this module
+
+    given = {manager.pk: manager for manager in managers if manager is not None}
+    if not given:
+        return
+    allowed = set(assignable_managers().filter(pk__in=given).values_list("pk", flat=True))
+    paths = customer_department_paths()
+    for pk, manager in given.items():
+        if pk in allowed:
+            continue
+        if not any(manager.department.path.startswith(p) for p in paths):
+            raise _manager_refused(
+                _("%(staff)s 不在您负责的机构范围内，不能接收客户。") % {"staff": manager},
+                "target_out_of_scope",
+            )
+        if not manager.is_active:
+            raise _manager_refused(
+                _("%(staff)s 已离职，不能分配客户。") % {"staff": manager}, "manager_inactive"
+            )
+        raise _manager_refused(
+            _(
+                "%(staff)s 不能担任客户经理：须为客户经理、客户经理主管或网点负责人"
+                "（系统接口账号不能）。"
+            )
+            % {"staff": manager},
+            "not_assignable",
         )
 
 
@@ -407,6 +439,7 @@ def customer_create(*, actor, data: CustomerData) -> Customer:
     existing = existing_identity(data.id_type, data.id_number)
     if existing is not None:
         raise CustomerError({"id_number": duplicate_message(existing)}, code="duplicate")
+    ensure_assignable([data.responsible_manager])
     customer = Customer(customer_number=data.customer_number or customer_number_block(1)[0])
     apply_data(customer, data)
     customer.save(force_insert=True)
@@ -431,6 +464,9 @@ def customer_update(*, actor, customer: Customer, data: CustomerData) -> Custome
         raise CustomerError({"id_number": duplicate_message(existing)}, code="duplicate")
     before, unchanged = snapshot(customer, CUSTOMER_FIELDS), comparable(customer)
     previous_manager = customer.responsible_manager_id
+    manager = data.responsible_manager
+    if (manager.pk if manager is not None else None) != previous_manager:
+        ensure_assignable([manager])
     apply_data(customer, data)
     if comparable(customer) == unchanged:
         return customer
@@ -482,12 +518,7 @@ def customer_assign(
         raise CustomerError(
             _("贵宾客户必须有客户经理（人户合一），不能取消分配。"), code="vip_needs_manager"
         )
-    if manager is not None:
-        _ensure_manager_in_reach(manager)
-    if manager is not None and not manager.is_active:
-        raise CustomerError(
-            _("%(staff)s 已离职，不能分配客户。") % {"staff": manager}, code="manager_inactive"
-        )
+    ensure_assignable([manager])
     if customer.responsible_manager_id == (manager.pk if manager else None):
         return customer
     before = snapshot(customer, ["responsible_manager"])
@@ -542,15 +573,6 @@ def book_transfer_plan(
     )
 
 
-def _ensure_can_receive(managers: Iterable[Staff]) -> None:
-    for manager in managers:
-        if not manager.is_active:
-            raise CustomerError(
-                _("%(staff)s 已离职，不能接收客户。") % {"staff": manager}, code="manager_inactive"
-            )
-        _ensure_manager_in_reach(manager)
-
-
 def _assign_many(*, actor, plan: Sequence[tuple[int, int]], reason: str) -> dict[int, list[int]]:
     """Apply ``[(customer_id, manager_id), ...]`` with one statement per manager, closing
     the customers' open assignment periods and opening new ones; then check that the
@@ -581,7 +603,7 @@ def book_transfer(
     *, actor, from_manager: Staff, to_managers: Sequence[Staff], reason: str
 ) -> dict[int, int]:
     """Hand a whole book over in one action; returns ``{manager_id: customers}``."""
-    _ensure_can_receive(to_managers)
+    ensure_assignable(to_managers)
     plan = book_transfer_plan(from_manager=from_manager, to_managers=to_managers)
     by_target = _assign_many(actor=actor, plan=plan, reason=reason)
     audit_record(
@@ -604,7 +626,7 @@ def customers_assign(*, actor, plan: Sequence[tuple[int, int]], reason: str) -> 
     managers = Staff.objects.filter(pk__in={target for _customer, target in plan})
     if len(managers) != len({target for _customer, target in plan}):
         raise CustomerError(_("所选客户经理不在您的管理范围内。"), code="target_out_of_scope")
-    _ensure_can_receive(managers)
+    ensure_assignable(managers)
     customer_ids = [customer_id for customer_id, _target in plan]
     if Customer.objects.filter(pk__in=customer_ids).count() != len(set(customer_ids)):
         raise PermissionDenied(_("部分客户不在您的数据权限范围内。"))

@@ -58,8 +58,8 @@ def customer_search(request: HttpRequest) -> HttpResponse:
         page = CappedPaginator(selectors.customer_search(query), 50).get_page(
             request.GET.get("page")
         )
-    departments = forms.customer_departments()
-    managers = forms.manager_choices()
+    departments = selectors.customer_departments()
+    managers = selectors.assignable_managers()
     categories = apps.get_model("products", "Product")._meta.get_field("category").choices
     return render(
         request,

@@ -34,6 +34,9 @@ DEPARTMENT_SCOPE_ROLES = frozenset(
 BOOK_SCOPE_ROLES = frozenset({Role.CUSTOMER_MANAGER})
 # Roles that see the organisation (departments and staff) of their subtree.
 ORG_VIEW_ROLES = frozenset({Role.CM_SUPERVISOR, Role.OUTLET_HEAD, Role.RETAIL_BANKING})
+# Roles whose staff may be a customer's responsible manager (the rule, with activity and
+# reach, is ``customers.selectors.assignable_managers``).
+RESPONSIBLE_MANAGER_ROLES = frozenset({Role.CUSTOMER_MANAGER, Role.CM_SUPERVISOR, Role.OUTLET_HEAD})
 # Business roles: any of them gives access to customer data. The administrator and
 # the auditor hold none (separation of duties).
 BUSINESS_ROLES = DEPARTMENT_SCOPE_ROLES | BOOK_SCOPE_ROLES

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
+from kewei.customers import selectors as customer_selectors
 from kewei.customers.models import Customer, CustomerStatus
 from kewei.organisation.models import Staff
-from kewei.organisation.roles import Role
 from kewei.tiers.models import PotentialVip, PotentialVipStatus, Tier, TierChange, TierScheme
 
 
@@ -63,23 +63,13 @@ def customers_to_assign() -> QuerySet[Customer]:
     )
 
 
-def assignable_managers(department_paths: tuple[str, ...]) -> QuerySet[Staff]:
-    """Active customer managers of the given department subtrees, with their book's
-    size and assets (to suggest a balanced assignment)."""
-    from django.db.models import Q
-
-    within = Q()
-    for path in department_paths:
-        within |= Q(department__path__startswith=path)
-    return (
-        Staff.objects.unrestricted()
-        .filter(within, is_active=True, groups__name=Role.CUSTOMER_MANAGER)
-        .annotate(
-            book_size=Count("book", distinct=True),
-            book_aum=Sum("book__assets__aum", default=Decimal(0)),
-        )
-        .select_related("department")
-        .order_by("department__path", "employee_number")
+def assignable_managers() -> QuerySet[Staff]:
+    """Who may be given the waiting customers (the customers' rule,
+    ``customers.selectors.assignable_managers``), with their book's size and assets (to
+    suggest a balanced assignment)."""
+    return customer_selectors.assignable_managers().annotate(
+        book_size=Count("book", distinct=True),
+        book_aum=Sum("book__assets__aum", default=Decimal(0)),
     )
 
 

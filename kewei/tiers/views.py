@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.core.form_views import act, add_errors, form_page
-from kewei.customers.models import customer_department_paths
 from kewei.customers.services import balanced_plan, customers_assign
 from kewei.tiers import selectors, services
 from kewei.tiers.forms import AssignForm, NewTierForm, SchemeForm, TierForm
@@ -149,7 +148,7 @@ def to_assign(request: HttpRequest) -> HttpResponse:
     see the suggested split (balancing the managers' books), then assign."""
     waiting = selectors.customers_to_assign()
     page = Paginator(waiting, TO_ASSIGN_PAGE).get_page(request.GET.get("page"))
-    managers = list(selectors.assignable_managers(customer_department_paths()))
+    managers = list(selectors.assignable_managers())
     shown = {customer.pk: customer for customer in page}
     form = AssignForm(
         request.POST or None,

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from kewei.api.services import account_create
-from kewei.customers.forms import manager_choices
+from kewei.customers.selectors import assignable_managers
 from kewei.organisation.errors import OrganisationError
 from kewei.organisation.models import Staff
 from kewei.organisation.roles import Role, incompatible_role_sets
@@ -163,5 +163,5 @@ def test_service_accounts_are_neither_staff_nor_managers(client, bank):
     assert bank.head_a1.pk in shown
     assert account.staff.username not in department.content.decode()
     # and: a system is never offered as a customer's responsible manager
-    assert not manager_choices().filter(pk=account.staff_id).exists()
-    assert manager_choices().filter(pk=bank.head_a1.pk).exists()
+    assert not assignable_managers().filter(pk=account.staff_id).exists()
+    assert assignable_managers().filter(pk=bank.head_a1.pk).exists()
