@@ -26,20 +26,9 @@ def complaint_defaults(transactional_db):
 
 
 def _complaint(bank, *, category, customer, now=None):
-    from kewei.complaints.services import ComplaintData, complaint_record
+    from kewei.complaints.tests.test_complaints import record
 
-    return complaint_record(
-        actor=bank.teller_a1,
-        data=ComplaintData(
-            channel="counter",
-            category=category,
-            severity="normal",
-            description="排队时间过长",
-            department=customer.department,
-            customer=customer,
-        ),
-        now=now,
-    )
+    return record(bank, category=category, customer=customer, now=now)
 
 
 def test_the_outlet_head_opens_on_the_outlets_open_complaints_overdue_first(

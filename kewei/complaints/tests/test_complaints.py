@@ -37,7 +37,12 @@ def bank():
 
 
 def record(bank, *, category="service", severity="normal", customer="a1", now=FRIDAY_4PM, **kw):
-    person = {"a1": bank.customer_a1, "b1": bank.customer_b1, None: None}[customer]
+    # a customer, or the small bank's by key
+    person = (
+        {"a1": bank.customer_a1, "b1": bank.customer_b1, None: None}[customer]
+        if customer is None or isinstance(customer, str)
+        else customer
+    )
     return complaint_record(
         actor=bank.teller_a1,
         data=ComplaintData(

@@ -13,45 +13,31 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kewei.complaints.models import Status
-from kewei.complaints.services import ComplaintData, complaint_act, complaint_record
+from kewei.complaints.services import complaint_act
+from kewei.complaints.tests.test_complaints import record
 
 pytestmark = pytest.mark.django_db
-
-
-def record(bank, *, category, customer, now=None):
-    return complaint_record(
-        actor=bank.teller_a1,
-        data=ComplaintData(
-            channel="counter",
-            category=category,
-            severity="normal",
-            description="排队时间过长",
-            department=customer.department,
-            customer=customer,
-        ),
-        now=now,
-    )
 
 
 @pytest.fixture
 def complaints(bank):
     """In 中关村: a fresh one for the supervisor, an overdue one for the head, one resolved;
     in 陆家嘴: one open."""
-    fresh = record(bank, category="service", customer=bank.customer_a1)
+    fresh = record(bank, category="service", customer=bank.customer_a1, now=None)
     late = record(
         bank,
         category="fees",
         customer=bank.customer_a1_free,
         now=timezone.now() - dt.timedelta(days=20),
     )
-    done = record(bank, category="service", customer=bank.customer_a1)
+    done = record(bank, category="service", customer=bank.customer_a1, now=None)
     done = complaint_act(
         actor=bank.supervisor_a1, complaint=done, action="respond", told_customer="已致歉"
     )
     done = complaint_act(
         actor=bank.supervisor_a1, complaint=done, action="resolve", resolution="已致歉"
     )
-    elsewhere = record(bank, category="fees", customer=bank.customer_b1)
+    elsewhere = record(bank, category="fees", customer=bank.customer_b1, now=None)
     return {"fresh": fresh, "late": late, "done": done, "elsewhere": elsewhere}
 
 
