@@ -9,14 +9,14 @@ from decimal import Decimal
 from json.encoder import encode_basestring_ascii
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
 from kewei.core import crypto
-from kewei.core.bulk import bulk_insert, execute_in, inserted_ids
+from kewei.core.bulk import bulk_insert, inserted_ids
 from kewei.core.masking import mask_address
 from kewei.core.models import reserve_numbers
 from kewei.core.scope import current_scope
@@ -36,6 +36,12 @@ from kewei.customers.models import (
     RelationshipKind,
     Tag,
     customer_department_paths,
+)
+from kewei.customers.services.derived import (  # noqa: F401  (re-exported)
+    open_assets,
+    open_empty_assets,
+    sync_aum_wan,
+    wan_sql,
 )
 from kewei.customers.validation import CustomerData
 from kewei.organisation.models import Staff
@@ -231,52 +237,6 @@ def insert_customers(rows: Sequence[tuple]) -> dict[str, int]:
     set-based insert; returns their ids by customer number."""
     bulk_insert(Customer, INSERT_COLUMNS, rows, prepared=PREPARED_COLUMNS)
     return inserted_ids(Customer, "customer_number", [row[0] for row in rows])
-
-
-def open_assets(amounts: Mapping[int, Decimal]) -> None:
-    """The assets rows of new customers (customer id → 元): every customer has one, which
-    the daily feed keeps from then on."""
-    bulk_insert(CustomerAssets, ["customer_id", "aum"], amounts.items())
-    sync_aum_wan([pk for pk, aum in amounts.items() if aum >= 10_000])
-
-
-def open_empty_assets(customer_ids: Sequence[int]) -> None:
-    """The assets rows of new customers who hold nothing yet (0 元), written by the
-    database from their ids: no value is bound per row, which made these rows a fifth of
-    the cost of an import's customer rows."""
-    quote = connection.ops.quote_name
-    customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
-    execute_in(
-        f"INSERT INTO {assets} (customer_id, aum) "  # noqa: S608  (model tables)
-        f"SELECT id, 0 FROM {customer} WHERE id IN ({{values}})",
-        customer_ids,
-    )
-
-
-def wan_sql(column: str) -> str:
-    """SQL for the whole 万元 of an assets column in 元 (``Customer.aum_wan``): rounded
-    down on PostgreSQL; truncated on SQLite, the same for assets, never negative."""
-    if connection.vendor == "postgresql":
-        return f"floor({column} / 10000)"
-    return f"CAST({column} / 10000 AS INTEGER)"
-
-
-def sync_aum_wan(customer_ids: Iterable[int]) -> None:
-    """Bring these customers' search copy of their assets in whole 万元
-    (``Customer.aum_wan``) in line with their assets rows. Rows already in line are not
-    written. (The daily feed does the same for the customers it changed, set-based.)"""
-    ids = list(customer_ids)
-    if not ids:
-        return
-    wan = wan_sql("a.aum")
-    quote = connection.ops.quote_name
-    customer, assets = (quote(m._meta.db_table) for m in (Customer, CustomerAssets))
-    current = f"(SELECT {wan} FROM {assets} a WHERE a.customer_id = {customer}.id)"  # noqa: S608
-    execute_in(
-        f"UPDATE {customer} SET aum_wan = {current} "  # noqa: S608  (model tables)
-        f"WHERE id IN ({{values}}) AND aum_wan <> {current}",
-        ids,
-    )
 
 
 def _created_entries(*fields: str) -> str:
