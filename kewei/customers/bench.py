@@ -107,7 +107,7 @@ def import_stages_workload(scale: int) -> Measured:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "customers.csv"
         _write_import_file(path, rows, first=rows)  # others than customers.import's
-        importer = importing._Importer(actor=None, dry_run=False, progress=SilentProgress())
+        importer = importing.Importer(actor=None, dry_run=False, progress=SilentProgress())
         table = importing.read_table(path)
         importer.start(table)
         with collector_paused(), batch_page_cache():

@@ -5,33 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.core.money import format_money
+from kewei.core.night import night_checks
 from kewei.customers.panels import Fact, once_per_page, register_panel, register_summary
 from kewei.customers.services import register_merge_handler
 from kewei.products import selectors
 from kewei.products.models import (
     AssetsMonth,
     BusinessEvent,
+    FeedDay,
     Holding,
     HoldingStatus,
     Transaction,
-)
-
-ACTION_LABELS.update(
-    {
-        "products.product.create": gettext_lazy("新建产品"),
-        "products.product.update": gettext_lazy("修改产品"),
-        "products.product.close": gettext_lazy("产品停售"),
-        "products.product.delete": gettext_lazy("删除产品"),
-        "products.load_day": gettext_lazy("装载日终数据"),
-        "products.transactions.push": gettext_lazy("接收推送流水"),
-    }
 )
 
 
@@ -81,7 +70,8 @@ def _maturities_summary(request, customer) -> list[Fact]:
 
 def _move_holdings(keep, duplicate) -> int:
     from kewei.core.calendar import next_month
-    from kewei.products.feed.loading import month_assets_rebuild
+    from kewei.customers.services.derived import coverage_refresh
+    from kewei.products.feed.loading import coverage_counted, month_assets_rebuild
     from kewei.products.selectors import first_feed_day
 
     moved = Holding.objects.unrestricted().filter(customer=duplicate).update(customer=keep)
@@ -100,13 +90,24 @@ def _move_holdings(keep, duplicate) -> int:
         month_assets_rebuild(
             month=month, start=max(month, first), end=next_month(month), customer_ids=[keep.pk]
         )
-    # The merge saves ``keep`` afterwards: its in-memory coverage must be the new one.
-    keep.product_categories = (
-        Holding.objects.unrestricted()
-        .filter(customer=keep, status=HoldingStatus.OPEN)
-        .aggregate(n=Count("product__category", distinct=True))["n"]
+    coverage_refresh(
+        counted=coverage_counted("(SELECT %(keep)s AS customer_id)"),
+        params={"open": HoldingStatus.OPEN, "keep": keep.pk},
     )
+    # The merge saves ``keep`` afterwards: its in-memory coverage must be the new one.
+    keep.refresh_from_db(fields=["product_categories"])
     return moved
 
 
 register_merge_handler("products", _move_holdings)
+
+
+@night_checks.register("products.feed_loaded")
+def _feed_loaded(day) -> str | None:
+    # A night whose feed has not arrived waits for it (kewei run_daily exits 3).
+    if FeedDay.objects.filter(day=day).exists():
+        return None
+    return (
+        f"{day} 的日终数据尚未装载，稍后重试 / the feed of {day} has not been loaded; "
+        "retry later (kewei load_day)"
+    )

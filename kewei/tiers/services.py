@@ -17,13 +17,16 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
 from kewei.core.calendar import add_months, is_month_end, month_start, previous_month
+from kewei.core.money import fen
 from kewei.core.statements import Statements
 from kewei.customers.models import Customer, CustomerStatus
+from kewei.customers.services.derived import tiers_set
 from kewei.engine import runner
 from kewei.engine.pipelines.tiers import TierSpec, tier_changes
 from kewei.engine.schemas import table as ibis_table
 from kewei.products.models import AssetsMonth, FeedDay, Transaction
 from kewei.products.selectors import assets_of_window
+from kewei.tiers.actions import TiersAction
 from kewei.tiers.models import (
     Direction,
     Measure,
@@ -39,7 +42,7 @@ from kewei.tiers.selectors import scheme_in_force
 
 _SQL = Statements(
     {
-        "customer": Customer,
+        "customer": Customer,  # read only: the customers' columns are theirs to write
         "change": TierChange,
         "potential": PotentialVip,
         "transaction": Transaction,
@@ -81,7 +84,7 @@ def evaluation_period(scheme: TierScheme, day: dt.date) -> Period:
 
 def tier_specs(scheme: TierScheme) -> list[TierSpec]:
     return [
-        TierSpec(code=tier.code, rank=tier.rank, min_fen=int(tier.min_aum * 100))
+        TierSpec(code=tier.code, rank=tier.rank, min_fen=fen(tier.min_aum))
         for tier in scheme.tiers.all()
     ]
 
@@ -176,16 +179,14 @@ def tiers_evaluate(*, day: dt.date, actor=None) -> EvaluationResult:
             ],
             expression,
         )
-        params = {"last": last_id, "now": timezone.now()}
-        _run(
-            """
-            UPDATE {customer} SET
-                tier = (SELECT c.new_tier FROM {change} c
-                        WHERE c.customer_id = {customer}.id AND c.id > %(last)s),
-                updated_at = %(now)s
-            WHERE id IN (SELECT customer_id FROM {change} WHERE id > %(last)s)
-            """,
-            params,
+        params = {"last": last_id}
+        tiers_set(
+            tiers=(
+                f"SELECT c.customer_id, c.new_tier AS tier FROM {_SQL.names()['change']} c "
+                "WHERE c.id > %(last)s"
+            ),
+            params=params,
+            updated_at=timezone.now(),
         )
         _issue_vip_cards(scheme, day, last_id)
         for direction, count in _fetch(
@@ -206,7 +207,7 @@ def tiers_evaluate(*, day: dt.date, actor=None) -> EvaluationResult:
         )
         audit_record(
             actor=actor,
-            action="tiers.evaluate",
+            action=TiersAction.EVALUATE,
             after={
                 "day": day.isoformat(),
                 "scheme": scheme.code,
@@ -250,7 +251,7 @@ def potential_vips_flag(*, day: dt.date) -> int:
     scheme = scheme_in_force()
     vip = vip_codes(scheme) if scheme is not None else []
     below_vip = f"AND c.tier NOT IN ({', '.join(['%s'] * len(vip))})" if vip else ""
-    threshold = int(settings.KEWEI_LARGE_MOVEMENT_YUAN) * 100
+    threshold = fen(settings.KEWEI_LARGE_MOVEMENT_YUAN)
     return _run(
         f"""
         INSERT INTO {{potential}} (customer_id, flagged_on, amount, tier, status)
@@ -276,7 +277,7 @@ def potential_vip_follow(*, actor, flag: PotentialVip) -> PotentialVip:
     flag.followed_by = actor
     flag.followed_at = timezone.now()
     flag.save(update_fields=["status", "followed_by", "followed_at"])
-    audit_record(actor=actor, action="tiers.potential_vip.follow", subject=flag.customer)
+    audit_record(actor=actor, action=TiersAction.POTENTIAL_VIP_FOLLOW, subject=flag.customer)
     return flag
 
 
@@ -327,7 +328,7 @@ def scheme_create(
         tier.save()
     audit_record(
         actor=actor,
-        action="tiers.scheme.create",
+        action=TiersAction.SCHEME_CREATE,
         subject=scheme,
         after={"code": code, "tiers": [t.code for t in tiers]},
     )
@@ -347,7 +348,7 @@ def scheme_put_in_force(*, actor, scheme: TierScheme) -> TierScheme:
     scheme.in_force = True
     audit_record(
         actor=actor,
-        action="tiers.scheme.in_force",
+        action=TiersAction.SCHEME_IN_FORCE,
         subject=scheme,
         before={"scheme": previous.code if previous else ""},
         after={"scheme": scheme.code},
@@ -388,7 +389,7 @@ def tier_update(
     tier.save()
     audit_record(
         actor=actor,
-        action="tiers.tier.update",
+        action=TiersAction.TIER_UPDATE,
         subject=tier,
         before=before,
         after={"min_aum": str(tier.min_aum), "role": tier.responsible_role},
@@ -410,7 +411,7 @@ def scheme_update(
     scheme.save(update_fields=fields)
     audit_record(
         actor=actor,
-        action="tiers.scheme.update",
+        action=TiersAction.SCHEME_UPDATE,
         subject=scheme,
         before=before,
         after={field: getattr(scheme, field) for field in fields},
@@ -478,7 +479,7 @@ def tier_add(*, actor, scheme: TierScheme, data: TierData) -> Tier:
     _rerank(scheme)
     audit_record(
         actor=actor,
-        action="tiers.tier.add",
+        action=TiersAction.TIER_ADD,
         subject=scheme,
         after={"code": data.code, "min_aum": str(data.min_aum)},
     )
@@ -494,4 +495,4 @@ def tier_remove(*, actor, tier: Tier) -> None:
     code = tier.code
     tier.delete()
     _rerank(scheme)
-    audit_record(actor=actor, action="tiers.tier.remove", subject=scheme, before={"code": code})
+    audit_record(actor=actor, action=TiersAction.TIER_REMOVE, subject=scheme, before={"code": code})

@@ -33,9 +33,10 @@ from kewei.core.bulk import bulk_insert, bulk_insert_arrow, fetch_arrow
 from kewei.core.calendar import month_start, next_month
 from kewei.core.statements import Statements
 from kewei.customers.importing import ImportFileError, import_customers
-from kewei.customers.models import Customer, CustomerAssets
-from kewei.customers.services import wan_sql
+from kewei.customers.models import Customer
+from kewei.customers.services.derived import assets_refresh, coverage_refresh
 from kewei.engine import runner
+from kewei.products.actions import ProductsAction
 from kewei.products.feed import format as spec
 from kewei.products.feed.reading import (
     Checked,
@@ -101,8 +102,7 @@ class DayResult:
 
 _SQL = Statements(
     {
-        "customer": Customer,
-        "customer_assets": CustomerAssets,
+        "customer": Customer,  # read only: the customers' columns are theirs to write
         "product": Product,
         "holding": Holding,
         "interval": BalanceInterval,
@@ -155,7 +155,7 @@ def load_day(day: dt.date, directory: Path, *, actor=None) -> DayResult:
         _refresh_assets(day, next_day)
         audit_record(
             actor=actor,
-            action="products.load_day",
+            action=ProductsAction.LOAD_DAY,
             after={
                 "day": day.isoformat(),
                 "manifest_sha256": manifest_hash,
@@ -716,22 +716,27 @@ def _load_events(day: dt.date, checked: Checked, result: DayResult) -> None:
     ]
 
 
+def coverage_counted(customers: str) -> str:
+    """SQL of the product coverage of the customers in ``customers`` (a table, or a
+    subquery in parentheses, of ``customer_id``): ``(customer_id, categories)``, the
+    distinct categories of their open holdings, 0 for a customer holding none. Takes the
+    parameter ``%(open)s`` (``HoldingStatus.OPEN``); for ``derived.coverage_refresh``."""
+    tables = _SQL.names()
+    return f"""
+            SELECT c.customer_id, COUNT(DISTINCT p.category) AS categories
+            FROM {customers} c
+            LEFT JOIN {tables["holding"]} h
+                   ON h.customer_id = c.customer_id AND h.status = %(open)s
+            LEFT JOIN {tables["product"]} p ON p.id = h.product_id
+            GROUP BY c.customer_id
+    """
+
+
 def _update_coverage() -> None:
     """Recount the product categories held by customers whose holdings changed."""
-    _run(
-        """
-        UPDATE {customer} SET product_categories = counted.categories
-        FROM (
-            SELECT c.customer_id, COUNT(DISTINCT p.category) AS categories
-            FROM {staged_customer} c
-            LEFT JOIN {holding} h ON h.customer_id = c.customer_id AND h.status = %(open)s
-            LEFT JOIN {product} p ON p.id = h.product_id
-            GROUP BY c.customer_id
-        ) counted
-        WHERE counted.customer_id = {customer}.id
-          AND {customer}.product_categories <> counted.categories
-        """,
-        {"open": HoldingStatus.OPEN},
+    coverage_refresh(
+        counted=coverage_counted(_SQL.names()["staged_customer"]),
+        params={"open": HoldingStatus.OPEN},
     )
 
 
@@ -798,45 +803,26 @@ def month_assets_rebuild(
 
 
 def _update_current_aum() -> None:
-    """Set the current AUM (元, :class:`CustomerAssets`) of the customers whose balances
-    changed to the sum of the current balances of their deposit and investment
-    holdings, and their search copy in whole 万元 where the assets cross a 万元."""
+    """Set the current AUM (元, ``customers.CustomerAssets``) of the customers whose
+    balances changed to the sum of the current balances of their deposit and investment
+    holdings, and their search copy in whole 万元 where the assets cross a 万元: the sum
+    is the feed's, the writes are ``customers.services.derived.assets_refresh``'s."""
     categories = ", ".join(f"'{category}'" for category in AUM_CATEGORIES)  # constants
-    old_wan = wan_sql("a.aum")
-    # (Integer division of integers on both engines: whole 万元, rounded down.)
-    _run(
-        f"""
-        INSERT INTO {{staged_assets}} (customer_id, fen, crossed)
-        SELECT summed.customer_id, summed.fen, {old_wan} <> summed.fen / 1000000
-        FROM (
+    tables = _SQL.names()
+    holding, product = tables["holding"], tables["product"]
+    fen = f"""
             SELECT touched.customer_id,
                    CAST(COALESCE(SUM(CASE WHEN p.category IN ({categories})
                                           THEN h.balance ELSE 0 END), 0) AS BIGINT) AS fen
-            FROM (SELECT DISTINCT h.customer_id FROM {{change}} c
-                  JOIN {{holding}} h ON h.id = c.holding_id) touched
-            LEFT JOIN {{holding}} h ON h.customer_id = touched.customer_id
-            LEFT JOIN {{product}} p ON p.id = h.product_id
+            FROM (SELECT DISTINCT h.customer_id FROM {tables["change"]} c
+                  JOIN {holding} h ON h.id = c.holding_id) touched
+            LEFT JOIN {holding} h ON h.customer_id = touched.customer_id
+            LEFT JOIN {product} p ON p.id = h.product_id
             GROUP BY touched.customer_id
-        ) summed
-        JOIN {{customer_assets}} a ON a.customer_id = summed.customer_id
-        """
-    )
-    if connection.vendor == "postgresql":
-        _run("ANALYZE {staged_assets}")  # a few crossing customers, not a quarter of all
-    _run(
-        """
-        UPDATE {customer} SET aum_wan = s.fen / 1000000 FROM {staged_assets} s
-        WHERE s.crossed AND s.customer_id = {customer}.id
-          AND {customer}.aum_wan <> s.fen / 1000000
-        """
-    )
-    _run(
-        """
-        UPDATE {customer_assets} SET aum = s.fen / 100.0 FROM {staged_assets} s
-        WHERE s.customer_id = {customer_assets}.customer_id
-          AND {customer_assets}.aum <> s.fen / 100.0
-        """
-    )
+    """
+    # (``StagedAssets`` is the scratch table: the customers' app fills it, analyses it
+    # and writes the assets and the 万元 copies that cross from it.)
+    assets_refresh(fen=fen, staging=StagedAssets)
 
 
 def write_rejects(result: DayResult, path: Path | None = None) -> Path:

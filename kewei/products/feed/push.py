@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
 from kewei.core.crypto import json_sha256
+from kewei.products.actions import ProductsAction
 from kewei.products.feed import format as spec
 from kewei.products.feed.loading import load_transactions, wait_for_loads
 from kewei.products.models import TransactionBatch
@@ -69,7 +70,7 @@ def transactions_push(
         )
         audit_record(
             actor=actor,
-            action="products.transactions.push",
+            action=ProductsAction.TRANSACTIONS_PUSH,
             subject=batch,
             after={"day": day.isoformat(), "loaded": batch.loaded, "rejected": batch.rejected},
         )
