@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.money import fen, yuan
 from kewei.products.models import Category
 
 
@@ -45,8 +46,8 @@ class SettingsForm(forms.Form):
     @staticmethod
     def initial_from(config) -> dict:
         initial = {
-            "contribution_threshold": Decimal(config.contribution_threshold) / 100,
-            "turnover_threshold": Decimal(config.turnover_threshold) / 100,
+            "contribution_threshold": yuan(config.contribution_threshold),
+            "turnover_threshold": yuan(config.turnover_threshold),
             "churn_drop": Decimal(str(config.churn_drop)) * 100,
             "churn_idle_months": config.churn_idle_months,
         }
@@ -65,8 +66,8 @@ class SettingsForm(forms.Form):
                 margins[code] = {"spread": float(spread / 100), "fee": float(fee / 100)}
         return {
             "margins": margins,
-            "contribution_threshold": int(data["contribution_threshold"] * 100),
-            "turnover_threshold": int(data["turnover_threshold"] * 100),
+            "contribution_threshold": fen(data["contribution_threshold"]),
+            "turnover_threshold": fen(data["turnover_threshold"]),
             "churn_drop": float(data["churn_drop"] / 100),
             "churn_idle_months": data["churn_idle_months"],
         }

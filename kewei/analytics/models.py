@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.fields import FenField
 from kewei.customers.models import CustomerPart
 
 
@@ -49,10 +50,10 @@ class ActivitySummary(CustomerPart):
     )
     # Days as integers: days since 1970-01-01.
     first_active = models.IntegerField()
-    first_value = models.BigIntegerField()
+    first_value = FenField()
     last_active = models.IntegerField()
     active_days = models.PositiveIntegerField()
-    total_value = models.BigIntegerField()
+    total_value = FenField()
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.active_days} days"
@@ -66,8 +67,8 @@ class FlowMonth(CustomerPart):
     )
     month = models.DateField()  # the first day of the month
     category = models.CharField(max_length=20)
-    inflow = models.BigIntegerField(default=0)
-    outflow = models.BigIntegerField(default=0)
+    inflow = FenField(default=0)
+    outflow = FenField(default=0)
     transactions = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -99,8 +100,8 @@ class AnalyticsSettings(models.Model):
 
     # {category: {"spread": annual rate on the balance, "fee": rate on inflows}}
     margins = models.JSONField(_("各类产品利差和费率"), default=dict)
-    contribution_threshold = models.BigIntegerField(_("高贡献门槛（分/年）"), default=100_000)
-    turnover_threshold = models.BigIntegerField(_("高周转门槛（分/年）"), default=20_000_000)
+    contribution_threshold = FenField(_("高贡献门槛（分/年）"), default=100_000)
+    turnover_threshold = FenField(_("高周转门槛（分/年）"), default=20_000_000)
     # Churn: assets fell by more than this share, or no activity for this many months.
     churn_drop = models.FloatField(_("资产降幅（流失）"), default=0.8)
     churn_idle_months = models.PositiveSmallIntegerField(_("无交易月数（流失）"), default=12)
@@ -164,11 +165,11 @@ class CustomerMeasure(CustomerDay):
     f_score = models.PositiveSmallIntegerField(null=True)
     m_score = models.PositiveSmallIntegerField(null=True)
     segment = models.CharField(max_length=12, choices=Segment.choices)
-    contribution = models.BigIntegerField(default=0)  # 分 per year
-    turnover = models.BigIntegerField(default=0)  # 分, the last 12 months
+    contribution = FenField(default=0)  # per year
+    turnover = FenField(default=0)  # the last 12 months
     value_class = models.CharField(max_length=1, choices=ValueClass.choices)
     coverage = models.PositiveSmallIntegerField(default=0)
-    aum = models.BigIntegerField(default=0)  # 分 at the day
+    aum = FenField(default=0)  # at the day
 
     class Meta:
         constraints = [
@@ -211,7 +212,7 @@ class StagedActiveDay(models.Model):
     customer_id = models.BigIntegerField()
     booked_on = models.DateField()
     day = models.IntegerField()  # days since 1970-01-01
-    value = models.BigIntegerField()
+    value = FenField()
     is_new = models.BooleanField(default=True)
 
     def __str__(self) -> str:
@@ -223,10 +224,10 @@ class StagedSummary(models.Model):
 
     customer_id = models.BigIntegerField(primary_key=True)
     first_active = models.IntegerField()
-    first_value = models.BigIntegerField()
+    first_value = FenField()
     last_active = models.IntegerField()
     active_days = models.IntegerField()
-    total_value = models.BigIntegerField()
+    total_value = FenField()
 
     def __str__(self) -> str:
         return str(self.customer_id)

@@ -15,14 +15,10 @@ from kewei.complaints.models import Category as ComplaintCategory
 from kewei.complaints.models import Channel as ComplaintChannel
 from kewei.complaints.models import Severity
 from kewei.core.masking import mask_address, mask_email, mask_id_number, mask_mobile
+from kewei.core.money import yuan
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.models import InformationSource
 from kewei.products.feed import format as feed_format
-
-
-def yuan(fen: int | None) -> str | None:
-    """Integer fen as a 元 string with two decimals."""
-    return None if fen is None else f"{Decimal(fen) / 100:.2f}"
 
 
 class Reference(serializers.Serializer):
@@ -149,7 +145,7 @@ class HoldingOut(serializers.Serializer):
     balance = serializers.SerializerMethodField(help_text="余额（元）")
 
     def get_balance(self, holding) -> str:
-        return yuan(holding.balance)
+        return str(yuan(holding.balance))  # two decimals: 1234.50
 
 
 class TransactionOut(serializers.Serializer):
@@ -163,7 +159,7 @@ class TransactionOut(serializers.Serializer):
     large = serializers.BooleanField(source="is_large")
 
     def get_amount(self, transaction) -> str:
-        return yuan(transaction.amount)
+        return str(yuan(transaction.amount))
 
 
 _TRANSACTION_FIELDS = {column.name: column for column in feed_format.TRANSACTION_COLUMNS}

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.fields import FenField
 from kewei.core.money import yuan
 from kewei.core.scope import DataScope, ScopedModel
 from kewei.customers.models import CustomerPart, customer_scope_q
@@ -140,7 +141,7 @@ class Task(CustomerPart):
     title = models.CharField(_("任务"), max_length=200, blank=True)
     event_on = models.DateField(_("事由日期"))
     due_on = models.DateField(_("完成期限"))
-    amount = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
+    amount = FenField(_("金额（分）"), null=True, blank=True)
     product = models.ForeignKey(
         "products.Product",
         null=True,

@@ -9,7 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
-TEN_THOUSAND = Decimal(10000)
+TEN_THOUSAND = Decimal(10000)  # 1 万元 in 元
+FEN_PER_WAN = 1_000_000  # 1 万元 in 分
 
 
 def yuan(fen: int | None) -> Decimal | None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kewei.core.fields import EncryptedTextField
+from kewei.core.fields import EncryptedTextField, WanField, YuanField
 from kewei.core.masking import mask_email, mask_id_number, mask_mobile
 from kewei.core.scope import NOTHING, DataScope, ScopedModel, current_scope
 from kewei.customers.identity import Gender, IdType
@@ -68,6 +68,9 @@ def customer_department_paths() -> tuple[str, ...]:
 class CustomerStatus(models.TextChoices):
     ACTIVE = "active", _("正常")
     MERGED = "merged", _("已合并")
+    # Left the bank (closed every account): personal data is anonymised
+    # KEWEI_PERSONAL_DATA_RETENTION_DAYS after ``departed_on`` (customers.services.retention).
+    DEPARTED = "departed", _("已离行")
 
 
 class InformationSource(models.TextChoices):
@@ -153,12 +156,11 @@ class Customer(ScopedModel):
     tier = models.CharField(_("客户等级"), max_length=30, blank=True)
     # The assets under management live in their own narrow table (CustomerAssets),
     # rewritten for a quarter of the customers every day by the feed. Searches order and
-    # filter by this copy in whole 万元 (kept by a trigger on that table), which changes
-    # only when the assets cross a 万元: the customer row and its many indexes are
-    # rewritten for a few customers a day, not for every changed balance.
-    aum_wan = models.BigIntegerField(
-        _("金融资产（万元，取整）"), default=0, db_default=0, editable=False
-    )
+    # filter by this copy in whole 万元 (no trigger keeps it: its one owner is
+    # ``customers.services.derived``, whose set-based refreshes every writer of assets
+    # calls), which changes only when the assets cross a 万元: the customer row and its
+    # many indexes are rewritten for a few customers a day, not for every changed balance.
+    aum_wan = WanField(_("金融资产（万元，取整）"), default=0, db_default=0, editable=False)
     # Product coverage: distinct product categories held (from the daily feed's holdings).
     product_categories = models.PositiveSmallIntegerField(
         _("持有产品类别数"), default=0, db_default=0
@@ -200,6 +202,8 @@ class Customer(ScopedModel):
     )
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    departed_on = models.DateField(_("离行日期"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     audit_masks = {
         "id_number": mask_id_number,
@@ -296,7 +300,7 @@ class CustomerAssets(CustomerPart):
         related_name="assets",
         verbose_name=_("客户"),
     )
-    aum = models.DecimalField(_("金融资产"), max_digits=18, decimal_places=2, default=0)
+    aum = YuanField(_("金融资产"), default=0)
 
     class Meta:
         verbose_name = _("客户金融资产")

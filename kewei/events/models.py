@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.fields import YuanField
 from kewei.core.scope import DataScope, ScopedModel, subtree_q
 from kewei.customers.models import CustomerPart
 
@@ -36,10 +37,8 @@ class ClientEvent(ScopedModel):
     starts_at = models.DateTimeField(_("时间"))
     place = models.CharField(_("地点"), max_length=200)
     capacity = models.PositiveIntegerField(_("人数上限"))
-    budget = models.DecimalField(_("预算（元）"), max_digits=14, decimal_places=2)
-    actual_cost = models.DecimalField(
-        _("实际费用（元）"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
+    budget = YuanField(_("预算（元）"), max_digits=14)
+    actual_cost = YuanField(_("实际费用（元）"), max_digits=14, null=True, blank=True)
     department = models.ForeignKey(
         "organisation.Department",
         verbose_name=_("主办机构"),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from kewei.core.money import CENT
 from kewei.events.models import ClientEvent, Guest, GuestStatus
 from kewei.products.models import Holding
 
@@ -43,7 +44,7 @@ def figures(event: ClientEvent) -> EventFigures:
     )
     counts = {name.removeprefix("n_"): value for name, value in counts.items()}
     cost = event.actual_cost if event.actual_cost is not None else event.budget
-    per_head = (cost / counts["attended"]).quantize(Decimal("0.01")) if counts["attended"] else None
+    per_head = (cost / counts["attended"]).quantize(CENT) if counts["attended"] else None
     day = timezone.localtime(event.starts_at).date()
     bought = (
         Holding.objects.unrestricted()

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.fields import YuanField
 from kewei.customers.models import CustomerPart
 from kewei.products.models import Category, EventKind, Product
 
@@ -51,9 +52,7 @@ class EarningRule(models.Model):
         _("业务事件"), max_length=30, choices=EventKind.choices, blank=True
     )
     points = models.DecimalField(_("积分"), max_digits=12, decimal_places=4)
-    unit_yuan = models.DecimalField(
-        _("每多少元"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    unit_yuan = YuanField(_("每多少元"), max_digits=12, null=True, blank=True)
     excluded_products = models.ManyToManyField(
         Product, verbose_name=_("不计积分的产品"), blank=True, related_name="+"
     )
@@ -342,9 +341,7 @@ class Gift(models.Model):
     picture = models.FileField(_("图片"), upload_to="gifts/", blank=True)
     description = models.TextField(_("说明"), blank=True)
     points_price = models.PositiveIntegerField(_("所需积分"))
-    cash_price = models.DecimalField(
-        _("另付现金（元）"), max_digits=10, decimal_places=2, default=0
-    )
+    cash_price = YuanField(_("另付现金（元）"), max_digits=10, default=0)
     stock = models.IntegerField(_("库存"), default=0)
     per_customer_limit = models.PositiveIntegerField(
         _("每客户限兑"), null=True, blank=True, help_text=_("留空表示不限。")
@@ -434,7 +431,7 @@ class Redemption(CustomerPart):
     )
     quantity = models.PositiveIntegerField(_("数量"))
     points = models.PositiveIntegerField(_("积分"))
-    cash = models.DecimalField(_("另付现金（元）"), max_digits=12, decimal_places=2, default=0)
+    cash = YuanField(_("另付现金（元）"), max_digits=12, default=0)
     outlet = models.ForeignKey(
         "organisation.Department",
         on_delete=models.PROTECT,

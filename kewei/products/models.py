@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.fields import FenField
 from kewei.core.masking import mask_account_number
 from kewei.core.money import yuan
 from kewei.core.scope import DataScope
@@ -186,7 +187,7 @@ class Holding(CustomerPart):
         _("状态"), max_length=10, choices=HoldingStatus.choices, default=HoldingStatus.OPEN
     )
     # The balance on the latest loaded day (the full history is in BalanceInterval).
-    balance = models.BigIntegerField(_("余额（分）"), default=0)
+    balance = FenField(_("余额（分）"), default=0)
 
     class Meta:
         verbose_name = _("持仓")
@@ -239,7 +240,7 @@ class BalanceInterval(CustomerPart):
     )
     valid_from = models.DateField(_("起始日"))
     valid_to = models.DateField(_("截止日（不含）"), null=True, blank=True)
-    balance = models.BigIntegerField(_("余额（分）"))
+    balance = FenField(_("余额（分）"))
 
     class Meta:
         verbose_name = _("余额区间")
@@ -318,7 +319,7 @@ class Transaction(CustomerPart):
         db_constraint=False,
     )
     booked_on = models.DateField(_("交易日期"))
-    amount = models.BigIntegerField(_("金额（分）"))
+    amount = FenField(_("金额（分）"))
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     counterparty_kind = models.CharField(
@@ -385,7 +386,7 @@ class BusinessEvent(CustomerPart):
         Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     occurred_on = models.DateField(_("发生日期"))
-    amount = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
+    amount = FenField(_("金额（分）"), null=True, blank=True)
     feed_day = models.DateField(_("装载批次日"))
 
     class Meta:
@@ -417,10 +418,10 @@ class AssetsMonth(CustomerPart):
     month = models.DateField(_("月份"))  # the first day of the month
     as_of = models.DateField(_("截至日"))
     days = models.PositiveSmallIntegerField(_("天数"))
-    aum_average = models.BigIntegerField(_("金融资产月日均（分）"))
-    aum_end = models.BigIntegerField(_("期末金融资产（分）"))
-    loan_average = models.BigIntegerField(_("贷款月日均（分）"))
-    loan_end = models.BigIntegerField(_("期末贷款（分）"))
+    aum_average = FenField(_("金融资产月日均（分）"))
+    aum_end = FenField(_("期末金融资产（分）"))
+    loan_average = FenField(_("贷款月日均（分）"))
+    loan_end = FenField(_("期末贷款（分）"))
 
     class Meta:
         verbose_name = _("客户月度资产")
@@ -518,12 +519,12 @@ class StagedHolding(_Staging):
     opened_on = models.DateField(null=True)
     matures_on = models.DateField(null=True)
     status = models.CharField(max_length=10, db_default="")
-    balance = models.BigIntegerField(null=True)
+    balance = FenField(null=True)
     customer_id = models.BigIntegerField(null=True)
     product_id = models.BigIntegerField(null=True)
     holding_id = models.BigIntegerField(null=True)
     # The holding's current balance before this load (empty for a new account).
-    prior_balance = models.BigIntegerField(null=True)
+    prior_balance = FenField(null=True)
 
     class Meta:
         # "Which holdings are missing from the file" probes this for every holding.
@@ -535,7 +536,7 @@ class StagedBalanceChange(_Staging):
     ``balance`` 0 removes it."""
 
     holding_id = models.BigIntegerField(primary_key=True)
-    balance = models.BigIntegerField()
+    balance = FenField()
 
 
 class StagedCustomer(_Staging):
@@ -548,7 +549,7 @@ class StagedAssets(_Staging):
     """The current AUM (分) of a customer whose balances changed in this load."""
 
     customer_id = models.BigIntegerField(primary_key=True)
-    fen = models.BigIntegerField()
+    fen = FenField()
     crossed = models.BooleanField(default=False)  # crosses a 万元: its search copy changes
 
 
@@ -557,7 +558,7 @@ class StagedTransaction(_Staging):
     transaction_id = models.CharField(max_length=40)
     account_number = models.CharField(max_length=40)
     booked_on = models.DateField()
-    amount = models.BigIntegerField()
+    amount = FenField()
     direction = models.CharField(max_length=3)
     channel = models.CharField(max_length=10)
     counterparty_kind = models.CharField(max_length=12)
@@ -573,7 +574,7 @@ class StagedEvent(_Staging):
     account_number = models.CharField(max_length=40, blank=True)
     product_code = models.CharField(max_length=30, blank=True)
     occurred_on = models.DateField()
-    amount = models.BigIntegerField(null=True)
+    amount = FenField(null=True)
     customer_id = models.BigIntegerField(null=True)
     holding_id = models.BigIntegerField(null=True)
     product_id = models.BigIntegerField(null=True)

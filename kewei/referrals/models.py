@@ -9,15 +9,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kewei.core.fields import YuanField
+
 
 class RewardCondition(models.Model):
     """What a referred customer must do for the referrer's reward: hold at least
     ``min_aum`` on average over ``hold_days`` days (after opening an account). One row,
     kept by the retail banking department."""
 
-    min_aum = models.DecimalField(
-        _("日均金融资产不低于（元）"), max_digits=18, decimal_places=2, default=Decimal("50000")
-    )
+    min_aum = YuanField(_("日均金融资产不低于（元）"), default=Decimal("50000"))
     hold_days = models.PositiveSmallIntegerField(_("持有天数"), default=30)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 

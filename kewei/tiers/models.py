@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kewei.core.money import yuan
+from kewei.core.fields import FenField, YuanField
+from kewei.core.money import TEN_THOUSAND, yuan
 from kewei.customers.models import CustomerPart
 from kewei.organisation.roles import Role
 
@@ -97,7 +98,7 @@ class Tier(models.Model):
         help_text=_("英文界面显示的等级名称；留空则显示中文名称。"),
     )
     rank = models.PositiveSmallIntegerField(_("级次"))
-    min_aum = models.DecimalField(_("资产下限（元）"), max_digits=18, decimal_places=2)
+    min_aum = YuanField(_("资产下限（元）"))
     responsible_role = models.CharField(_("负责岗位"), max_length=30, choices=Role.choices)
     requires_manager = models.BooleanField(_("须指定客户经理"), default=False)
     contact_interval_days = models.PositiveSmallIntegerField(
@@ -130,7 +131,7 @@ class Tier(models.Model):
 
     @property
     def min_aum_wan(self):
-        return self.min_aum / 10000
+        return self.min_aum / TEN_THOUSAND
 
     @property
     def needs_assignment(self) -> bool:
@@ -153,7 +154,7 @@ class TierChange(CustomerPart):
     old_tier = models.CharField(_("原等级"), max_length=30, blank=True)
     new_tier = models.CharField(_("新等级"), max_length=30, blank=True)
     direction = models.CharField(_("方向"), max_length=4, choices=Direction.choices)
-    measure = models.BigIntegerField(_("评级资产（分）"))
+    measure = FenField(_("评级资产（分）"))
     scheme = models.ForeignKey(TierScheme, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -202,7 +203,7 @@ class PotentialVip(CustomerPart):
         "customers.Customer", on_delete=models.CASCADE, related_name="potential_vip_flags"
     )
     flagged_on = models.DateField(_("发现日期"))
-    amount = models.BigIntegerField(_("单笔最大金额（分）"))
+    amount = FenField(_("单笔最大金额（分）"))
     tier = models.CharField(_("当时等级"), max_length=30, blank=True)
     status = models.CharField(
         _("状态"),

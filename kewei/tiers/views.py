@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kewei.core.form_views import act, add_errors, form_page
+from kewei.core.money import TEN_THOUSAND
 from kewei.customers.services import balanced_plan, customers_assign
 from kewei.tiers import selectors, services
 from kewei.tiers.forms import AssignForm, NewTierForm, SchemeForm, TierForm
@@ -75,7 +76,7 @@ def _tier_values(data: dict) -> dict:
     return {
         "name": data["name"],
         "name_en": data["name_en"],
-        "min_aum": data["min_aum_wan"] * 10000,
+        "min_aum": data["min_aum_wan"] * TEN_THOUSAND,
         "responsible_role": data["responsible_role"],
         "requires_manager": data["requires_manager"],
         "contact_interval_days": data["contact_interval_days"],

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import ibis
 
+from kewei.core.money import FEN_PER_WAN
 from kewei.engine.pipelines.common import choose
 
 POINTS_SCALE = 10_000  # rule points are given × 10⁴
 MULTIPLIER_SCALE = 100  # tier multipliers are given × 100
-FEN_PER_WAN = 1_000_000  # 10,000 元 in 分
 
 
 @dataclass(frozen=True)
