@@ -9,6 +9,7 @@ from kewei.customers.services import register_merge_handler
 
 @register_daily_step("analytics.refresh", order=70)
 def _refresh(day) -> str:
+    """更新分析数据（活跃度、每日指标） / refresh the analytics (activity, daily measures)."""
     result = services.analytics_refresh(day=day)
     return (
         f"流水 / transactions {result.absorbed.transactions}, 客户 / customers {result.customers}"
@@ -17,6 +18,7 @@ def _refresh(day) -> str:
 
 @register_daily_step("analytics.churn", order=72)
 def _churn(day) -> str:
+    """流失风险评分与挽留任务 / score churn risk and create retention tasks."""
     from kewei.analytics.churn import churn_refresh
 
     result = churn_refresh(day=day)

@@ -1,43 +1,107 @@
-"""Names of audited actions, with the label the audit pages show."""
+"""The audited actions (审计操作), declared by each app as an enumeration.
 
+Every app that writes audit events declares its actions in its own ``actions.py``, as
+one ``models.TextChoices`` subclass named for the app (``PointsAction``,
+``TiersAction`` ...): the member's value is the code stored in ``AuditEvent.action``
+(``"points.redeem"``, never to change: the trail keeps old rows), its label the Chinese
+name the audit pages show (``积分兑换``, translated like any other text). The class is
+registered with :func:`register_actions` (a class decorator), and the audit app imports
+every installed app's ``actions`` module when it starts (``AuditConfig.ready``), so the
+list of actions is complete before the first page or command.
+
+Services pass the member, ``audit_record(action=PointsAction.REDEEM, ...)``.
+:func:`audit_action` refuses a code that no registered enumeration declares, in every
+environment: an action without a label fails its first test instead of showing as a
+raw code and missing from the auditor's filter. The filter form, the list and detail
+pages, the customer's history and the export read labels through :func:`action_label`
+and :func:`action_choices`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TypeVar
+
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-ACTION_LABELS = {
-    "auth.login": _("登录"),
-    "auth.logout": _("退出"),
-    "auth.login_failed": _("登录失败"),
-    "auth.locked": _("账户锁定"),
-    "organisation.department.create": _("新建机构"),
-    "organisation.department.rename": _("修改机构"),
-    "organisation.department.move": _("调整上级机构"),
-    "organisation.department.close": _("撤销机构"),
-    "organisation.staff.create": _("新建用户"),
-    "organisation.staff.update": _("修改用户"),
-    "organisation.staff.unlock": _("解锁用户"),
-    "organisation.staff.set_password": _("重置密码"),
-    "organisation.staff.change_own_password": _("修改本人密码"),
-    "audit.export": _("导出审计日志"),
-    "customers.customer.create": _("新建客户"),
-    "customers.customer.update": _("修改客户信息"),
-    "customers.customer.assign": _("分配客户经理"),
-    "customers.customer.assign_many": _("批量分配客户经理"),
-    "customers.customer.reveal": _("查看完整个人信息"),
-    "customers.customer.merge": _("合并客户"),
-    "customers.customer.merged_into": _("并入其他客户"),
-    "customers.book.transfer": _("客户移交"),
-    "customers.consent.record": _("记录营销同意"),
-    "customers.family.add": _("添加家庭成员"),
-    "customers.family.remove": _("删除家庭成员"),
-    "customers.relationship.add": _("添加客户关系"),
-    "customers.tags.set": _("修改兴趣标签"),
-    "customers.household.join": _("加入家庭"),
-    "customers.referral.record": _("记录推荐关系"),
-    "customers.profile.update": _("完善客户档案"),
-    "customers.import": _("批量导入客户"),
-    "customers.export": _("导出客户"),
-    "analytics.settings": _("修改分析设置"),
-    "api.account.create": _("新建接口账户"),
-    "api.account.update": _("修改接口账户"),
-    "api.token.issue": _("签发接口令牌"),
-    "api.token.revoke": _("吊销接口令牌"),
-}
+from kewei.core.registry import Registry
+
+ActionEnum = TypeVar("ActionEnum", bound=type[models.TextChoices])
+
+enumerations: Registry[type[models.TextChoices]] = Registry("audit action enumeration")
+
+
+def register_actions(enumeration: ActionEnum) -> ActionEnum:
+    """Register an app's enumeration of audited actions (a class decorator). A code that
+    another registered enumeration already declares is refused."""
+    name = f"{enumeration.__module__}.{enumeration.__qualname__}"
+    for other_name, other in enumerations.items():
+        if other_name == name:
+            continue
+        shared = set(other.values) & set(enumeration.values)
+        if shared:
+            raise ValueError(
+                f"audit action(s) {', '.join(sorted(shared))} of {name} are already "
+                f"declared by {other_name}"
+            )
+    enumerations.add(name, enumeration)
+    return enumeration
+
+
+def action_members() -> Iterator[models.TextChoices]:
+    """Every registered action, enumeration by enumeration."""
+    for enumeration in enumerations.entries():
+        yield from enumeration
+
+
+def audit_action(action: str) -> models.TextChoices:
+    """The registered member for ``action`` (a member, or its code); ``ValueError`` when
+    no registered enumeration declares it."""
+    for member in action_members():
+        if member.value == action:
+            return member
+    raise ValueError(
+        f"audit action {action!r} is not a member of a registered audit action "
+        "enumeration: declare it, with its label, in its app's actions.py "
+        "(a models.TextChoices registered with kewei.audit.actions.register_actions)"
+    )
+
+
+def action_label(action: str) -> str:
+    """The label of ``action``; the code itself for a code no longer declared (an old
+    row of an action since removed)."""
+    for member in action_members():
+        if member.value == action:
+            return str(member.label)
+    return action
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(code, label) of every registered action: the audit filter's choices."""
+    return [(member.value, member.label) for member in action_members()]
+
+
+class _ActionLabels(Mapping[str, str]):
+    """Code → label of every registered action, read-only and always current (it reads
+    the registered enumerations)."""
+
+    def __getitem__(self, action: str) -> str:
+        for member in action_members():
+            if member.value == action:
+                return member.label
+        raise KeyError(action)
+
+    def __iter__(self) -> Iterator[str]:
+        return (member.value for member in action_members())
+
+    def __len__(self) -> int:
+        return sum(len(enumeration) for enumeration in enumerations.entries())
+
+
+ACTION_LABELS: Mapping[str, str] = _ActionLabels()
+
+
+@register_actions
+class AuditAction(models.TextChoices):
+    EXPORT = "audit.export", _("导出审计日志")

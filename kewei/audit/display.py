@@ -20,8 +20,11 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kewei.core.registry import Registry
+
 # Action (or its leading parts) → "app_label.Model" whose fields the changes are.
-_CHANGE_MODELS: dict[str, str] = {
+_CHANGE_MODELS: Registry[str] = Registry("audit change model")
+for _action, _label in {
     "customers.customer": "customers.Customer",
     "customers.family": "customers.FamilyMember",
     "customers.relationship": "customers.CustomerRelationship",
@@ -33,7 +36,8 @@ _CHANGE_MODELS: dict[str, str] = {
     "events.reply": "events.Guest",
     "messaging.delivery": "messaging.Message",
     "care.plan": "care.PlanRun",
-}
+}.items():
+    _CHANGE_MODELS.add(_action, _label)
 # A key no field explains: its label.
 _KEY_LABELS: dict[str, Any] = {
     "granted": gettext_lazy("同意"),
@@ -46,18 +50,19 @@ _KEY_LABELS: dict[str, Any] = {
     "points": gettext_lazy("积分"),
 }
 # (model label, field name) → a function from the stored value to its text.
-_VALUE_DISPLAYS: dict[tuple[str, str], Callable[[Any], Any]] = {}
+# Named "app_label.Model.field".
+_VALUE_DISPLAYS: Registry[Callable[[Any], Any]] = Registry("audit value display")
 
 
 def register_change_model(action: str, model_label: str) -> None:
     """The changes of ``action`` (or of every action starting with it and a dot) are
     fields of ``model_label`` (``"events.Guest"``)."""
-    _CHANGE_MODELS[action] = model_label
+    _CHANGE_MODELS.add(action, model_label)
 
 
 def register_value_display(model_label: str, field: str, show: Callable[[Any], Any]) -> None:
     """Show the values of ``model_label.field`` through ``show`` (a code → its name)."""
-    _VALUE_DISPLAYS[(model_label, field)] = show
+    _VALUE_DISPLAYS.add(f"{model_label}.{field}", show)
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,9 @@ def _models_of(action: str, subject_type: str) -> list[type[models.Model]]:
     parts = action.split(".")
     found = []
     for length in range(len(parts), 0, -1):
-        registered = _CHANGE_MODELS.get(".".join(parts[:length]))
-        if registered:
-            found.append(_model(registered))
+        prefix = ".".join(parts[:length])
+        if prefix in _CHANGE_MODELS:
+            found.append(_model(_CHANGE_MODELS.get(prefix)))
             break
     if len(parts) >= 2:
         found.append(_model(f"{parts[0]}.{parts[1]}"))
@@ -125,9 +130,9 @@ def _value(model, field, value: Any) -> Any:
         return _("是") if value else _("否")
     if field is None:
         return value
-    show = _VALUE_DISPLAYS.get((model._meta.label, field.name))
-    if show is not None:
-        return show(value)
+    display = f"{model._meta.label}.{field.name}"
+    if display in _VALUE_DISPLAYS:
+        return _VALUE_DISPLAYS.get(display)(value)
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation and field.many_to_one:

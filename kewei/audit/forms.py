@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.actions import action_choices
 
 
 class AuditSearchForm(forms.Form):
@@ -16,7 +16,10 @@ class AuditSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("名称，或 类型:ID")}),
     )
     action = forms.ChoiceField(
-        label=_("操作"), required=False, choices=[("", _("全部操作")), *ACTION_LABELS.items()]
+        label=_("操作"),
+        required=False,
+        # Read when a form is made: every app's registered actions, in the current language.
+        choices=lambda: [("", _("全部操作")), *action_choices()],
     )
     date_from = forms.DateField(
         label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.actions import AuditAction, action_label
 from kewei.audit.selectors import audit_search
 from kewei.jobs.exports import xlsx_export
 from kewei.jobs.registry import JobOutcome, register_job
@@ -42,7 +42,7 @@ def audit_export(
         (
             timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor_label,
-            str(ACTION_LABELS.get(e.action, e.action)),
+            action_label(e.action),
             e.subject_type,
             e.subject_id,
             e.subject_label,
@@ -61,7 +61,7 @@ def audit_export(
         headers=headers,
         rows=rows,
         total=events.count(),
-        audit_action="audit.export",
+        audit_action=AuditAction.EXPORT,
         audit_details={
             "person": person,
             "subject": subject,

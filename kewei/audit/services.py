@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models
 
+from kewei.audit.actions import audit_action
 from kewei.audit.models import AuditEvent
 from kewei.core.bulk import bulk_insert, db_value
 from kewei.core.request_context import (
@@ -118,12 +119,15 @@ def audit_record(
     note: str = "",
     actor_label: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``actor`` is a staff member, or None for the system."""
+    """Append one audit event. ``actor`` is a staff member, or None for the system;
+    ``action`` a member of an app's registered action enumeration
+    (``kewei.audit.actions``): any other is refused with ``ValueError``."""
+    action = audit_action(action)
     actor_id, label = _actor(actor, actor_label)
     event = AuditEvent(
         actor_id=actor_id,
         actor_label=label,
-        action=action,
+        action=action.value,
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         subject_label=str(subject)[:200] if subject is not None else "",
@@ -149,7 +153,9 @@ def audit_records(
     """Append one event per changed row of ``model``, in one set-based insert: for
     batches. ``events`` are (subject id, subject label, changes as the JSON text of a
     :func:`diff`), the changes already serialised (a batch builds them without model
-    instances). Returns the number of events written."""
+    instances). Returns the number of events written. ``action`` as for
+    :func:`audit_record`."""
+    action = audit_action(action).value
     actor_id, label = _actor(actor, actor_label)
     request_id = current_request_id()
     stamp = db_value(AuditEvent, "occurred_at", occurred_at)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.actions import action_label
 from kewei.audit.display import change_rows
 from kewei.audit.forms import AuditSearchForm
 from kewei.audit.models import AuditEvent
@@ -26,7 +26,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     criteria = _criteria(form) if request.GET else {}
     page = Paginator(audit_search(**criteria), 50).get_page(request.GET.get("page"))
     for event in page:
-        event.action_label = ACTION_LABELS.get(event.action, event.action)
+        event.action_label = action_label(event.action)
     return render(
         request,
         "audit/event_list.html",
@@ -40,7 +40,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @permission_required("audit.view_auditevent", raise_exception=True)
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(AuditEvent, pk=pk)
-    event.action_label = ACTION_LABELS.get(event.action, event.action)
+    event.action_label = action_label(event.action)
     return render(request, "audit/event_detail.html", {"event": event, "rows": change_rows(event)})
 
 

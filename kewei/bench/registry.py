@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kewei.core.registry import Registry
+
 
 @dataclass
 class Measured:
@@ -33,13 +35,14 @@ class Benchmark:
     description: str = ""
 
 
-_benchmarks: dict[str, Benchmark] = {}
+_benchmarks: Registry[Benchmark] = Registry("benchmark")
 
 
 def register_benchmark(name: str, *, reference: Workload | None = None, description: str = ""):
     def decorator(workload: Workload) -> Workload:
-        _benchmarks[name] = Benchmark(
-            name=name, workload=workload, reference=reference, description=description
+        _benchmarks.add(
+            name,
+            Benchmark(name=name, workload=workload, reference=reference, description=description),
         )
         return workload
 
@@ -48,7 +51,7 @@ def register_benchmark(name: str, *, reference: Workload | None = None, descript
 
 def benchmarks(only: list[str] | None = None) -> list[Benchmark]:
     selected = [b for name, b in _benchmarks.items() if not only or name in only]
-    missing = set(only or []) - set(_benchmarks)
+    missing = set(only or []) - set(_benchmarks.names())
     if missing:
         raise LookupError(f"unknown benchmark(s): {', '.join(sorted(missing))}")
     return selected

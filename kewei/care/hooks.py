@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.care import selectors, services
 from kewei.core.daily import register_daily_step
-from kewei.core.views import START_PAGES
+from kewei.core.views import register_start_page
 from kewei.customers.panels import (
     Fact,
     once_per_page,
@@ -21,19 +20,6 @@ from kewei.customers.panels import (
 )
 from kewei.customers.services import register_merge_handler
 from kewei.organisation.roles import Role
-
-ACTION_LABELS.update(
-    {
-        "care.run": gettext_lazy("生成关怀任务"),
-        "care.contact.log": gettext_lazy("记录客户联系"),
-        "care.contact.comment": gettext_lazy("点评工作日志"),
-        "care.task.cancel": gettext_lazy("取消关怀任务"),
-        "care.task.create": gettext_lazy("新建关怀任务"),
-        "care.plan.start": gettext_lazy("启动行动计划"),
-        "care.rule.save": gettext_lazy("保存关怀规则"),
-        "care.plan.save": gettext_lazy("保存行动计划"),
-    }
-)
 
 
 @register_panel(
@@ -81,6 +67,7 @@ register_quick_action(
 
 @register_daily_step("care.run", order=50)
 def _care(day) -> str:
+    """按关怀规则生成关怀任务 / create the care tasks of the care rules."""
     result = services.care_run(day=day)
     return f"关怀任务 / care tasks {result.total}"
 
@@ -88,4 +75,4 @@ def _care(day) -> str:
 register_merge_handler("care", services.move_on_merge)
 
 # A customer manager's day starts on their task list.
-START_PAGES.append((lambda staff: Role.CUSTOMER_MANAGER in staff.role_codes, "care:my_day"))
+register_start_page("care:my_day", lambda staff: Role.CUSTOMER_MANAGER in staff.role_codes)

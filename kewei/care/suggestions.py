@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kewei.core.registry import Registry
+
 Suggester = Callable[[object, object], str]  # (task, staff) -> text, or "" for none
 
-_suggesters: list[Suggester] = []
+# Asked in the order they registered; named by where each is defined.
+suggesters: Registry[Suggester] = Registry("task message suggester")
 
 
 def register_suggester(suggester: Suggester) -> None:
-    _suggesters.append(suggester)
+    suggesters.add(f"{suggester.__module__}.{suggester.__qualname__}", suggester)
 
 
 def suggestion_for(task, staff) -> str:
-    for suggester in _suggesters:
+    for suggester in suggesters.entries():
         text = suggester(task, staff)
         if text:
             return text

@@ -7,26 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.complaints import selectors, services
 from kewei.core.daily import register_daily_step
 from kewei.customers.panels import Fact, register_panel, register_quick_action, register_summary
 from kewei.customers.services import register_merge_handler
-
-ACTION_LABELS.update(
-    {
-        "complaints.record": gettext_lazy("受理投诉"),
-        "complaints.respond": gettext_lazy("投诉首次响应"),
-        "complaints.resolve": gettext_lazy("投诉解决"),
-        "complaints.check": gettext_lazy("投诉满意度回访"),
-        "complaints.close": gettext_lazy("投诉办结"),
-        "complaints.reopen": gettext_lazy("投诉重开"),
-        "complaints.note": gettext_lazy("投诉备注"),
-        "complaints.reassign": gettext_lazy("投诉转派"),
-        "complaints.escalate": gettext_lazy("逾期投诉升级"),
-        "complaints.settings": gettext_lazy("修改投诉时限与分派"),
-    }
-)
 
 
 @register_panel(
@@ -57,6 +41,7 @@ register_quick_action(
 
 @register_daily_step("complaints.escalate", order=60)
 def _escalate(day) -> str:
+    """逾期投诉升级 / escalate overdue complaints."""
     counts = services.complaints_escalate()
     return f"升级 / escalated {counts[1]} → 主管, {counts[2]} → 网点负责人"
 

@@ -8,6 +8,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kewei.core.registry import Registry
+
 DailyStep = Callable[[dt.date], str]  # (business day) -> a one-line summary
 
 
@@ -17,17 +19,30 @@ class DailyStepDefinition:
     order: int
     function: DailyStep
 
+    @property
+    def app(self) -> str:
+        """The app that registered the step (``kewei.points.hooks`` → ``points``)."""
+        parts = self.function.__module__.split(".")
+        return parts[1] if len(parts) > 1 and parts[0] == "kewei" else parts[0]
 
-_steps: dict[str, DailyStepDefinition] = {}
+    @property
+    def description(self) -> str:
+        """The first line of the step function's docstring."""
+        lines = (self.function.__doc__ or "").strip().splitlines()
+        return lines[0].strip() if lines else ""
+
+
+steps: Registry[DailyStepDefinition] = Registry("daily step", order=lambda step: step.order)
 
 
 def register_daily_step(name: str, order: int) -> Callable[[DailyStep], DailyStep]:
     def decorator(function: DailyStep) -> DailyStep:
-        _steps[name] = DailyStepDefinition(name=name, order=order, function=function)
+        steps.add(name, DailyStepDefinition(name=name, order=order, function=function))
         return function
 
     return decorator
 
 
 def daily_steps() -> list[DailyStepDefinition]:
-    return sorted(_steps.values(), key=lambda step: step.order)
+    """The registered steps in the order they run."""
+    return steps.entries()

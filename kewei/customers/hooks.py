@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
+from kewei.audit.actions import action_label
 from kewei.audit.display import change_rows
 from kewei.customers import selectors
 from kewei.customers.models import Customer, CustomerAssignment, CustomerStatus
@@ -81,7 +81,7 @@ def _assignments(request, customer):
 def _history(request, customer):
     events = []
     for event in selectors.customer_history(customer):
-        event.action_label = ACTION_LABELS.get(event.action, event.action)
+        event.action_label = action_label(event.action)
         event.rows = [(row.label, row.before, row.after) for row in change_rows(event)]
         events.append(event)
     return {"events": events}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kewei.core.masking import mask_address, mask_id_number, mask_mobile
+from kewei.customers.actions import CustomersAction
 from kewei.customers.identity import Gender, IdType
 from kewei.customers.importing import import_customers, write_report
 from kewei.customers.selectors import CustomerQuery, customer_search
@@ -73,7 +74,7 @@ def export_customers(
         headers=headers,
         rows=rows,
         total=total,
-        audit_action="customers.export",
+        audit_action=CustomersAction.EXPORT,
         audit_details={"query": search.to_params(), "unmasked": reveal},
         summary=_("已导出 %(count)d 名客户。"),
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kewei.core.registry import Registry
 from kewei.customers.models import CustomerStatus
 
 PanelContext = Callable[[Any, Any], dict[str, Any] | None]
@@ -30,18 +31,21 @@ class Panel:
     permission: str | None = None
 
 
-_panels: dict[str, Panel] = {}
+panels: Registry[Panel] = Registry("customer-page panel", order=lambda p: p.order)
 
 
 def register_panel(name: str, *, title, template: str, order: int, permission: str | None = None):
     def decorator(context: PanelContext) -> PanelContext:
-        _panels[name] = Panel(
-            name=name,
-            title=title,
-            template=template,
-            order=order,
-            context=context,
-            permission=permission,
+        panels.add(
+            name,
+            Panel(
+                name=name,
+                title=title,
+                template=template,
+                order=order,
+                context=context,
+                permission=permission,
+            ),
         )
         return context
 
@@ -50,7 +54,7 @@ def register_panel(name: str, *, title, template: str, order: int, permission: s
 
 def panels_for(request, customer) -> list[tuple[Panel, dict[str, Any]]]:
     shown = []
-    for panel in sorted(_panels.values(), key=lambda p: p.order):
+    for panel in panels.entries():
         if panel.permission and not request.user.has_perm(panel.permission):
             continue
         context = panel.context(request, customer)
@@ -85,14 +89,14 @@ class Summary:
     permission: str | None = None
 
 
-_summaries: dict[str, Summary] = {}
+summaries: Registry[Summary] = Registry("customer-page summary", order=lambda s: s.order)
 
 
 def register_summary(name: str, *, order: int, permission: str | None = None):
     """Register a function ``(request, customer) -> [Fact, ...]`` for the header."""
 
     def decorator(facts: SummaryFacts) -> SummaryFacts:
-        _summaries[name] = Summary(name=name, order=order, facts=facts, permission=permission)
+        summaries.add(name, Summary(name=name, order=order, facts=facts, permission=permission))
         return facts
 
     return decorator
@@ -101,7 +105,7 @@ def register_summary(name: str, *, order: int, permission: str | None = None):
 def summary_for(request, customer) -> tuple[list[Fact], list[Fact]]:
     """The header's facts and its alerts, each in the apps' order."""
     facts: list[Fact] = []
-    for summary in sorted(_summaries.values(), key=lambda s: s.order):
+    for summary in summaries.entries():
         if summary.permission and not request.user.has_perm(summary.permission):
             continue
         facts.extend(summary.facts(request, customer))
@@ -120,7 +124,9 @@ class QuickAction:
     permission: str
 
 
-_quick_actions: dict[str, QuickAction] = {}
+quick_actions: Registry[QuickAction] = Registry(
+    "customer-page quick action", order=lambda a: a.order
+)
 
 
 def register_quick_action(
@@ -128,8 +134,8 @@ def register_quick_action(
 ) -> None:
     """A button at the top of the customer page: ``url(customer)`` is the existing page
     of the action, ``permission`` the one that page requires."""
-    _quick_actions[name] = QuickAction(
-        name=name, label=label, order=order, url=url, permission=permission
+    quick_actions.add(
+        name, QuickAction(name=name, label=label, order=order, url=url, permission=permission)
     )
 
 
@@ -140,7 +146,7 @@ def quick_actions_for(request, customer) -> list[tuple[QuickAction, str]]:
         return []
     return [
         (action, action.url(customer))
-        for action in sorted(_quick_actions.values(), key=lambda a: a.order)
+        for action in quick_actions.entries()
         if request.user.has_perm(action.permission)
     ]
 

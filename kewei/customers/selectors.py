@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from kewei.audit.models import AuditEvent
 from kewei.core.params import MAX_ID
+from kewei.core.registry import Registry
 from kewei.core.scope import subtree_q
 from kewei.customers.identity import IdentityError, IdType, normalise_id_number, normalise_mobile
 from kewei.customers.models import (
@@ -95,15 +95,15 @@ class SearchFilter:
     apply: Callable[[QuerySet, str], QuerySet]
 
 
-_extra_filters: dict[str, SearchFilter] = {}
+_extra_filters: Registry[SearchFilter] = Registry("customer search filter")
 
 
 def register_search_filter(search_filter: SearchFilter) -> None:
-    _extra_filters[search_filter.name] = search_filter
+    _extra_filters.add(search_filter.name, search_filter)
 
 
 def extra_filters() -> list[SearchFilter]:
-    return list(_extra_filters.values())
+    return _extra_filters.entries()
 
 
 @dataclass
@@ -208,7 +208,7 @@ class CustomerQuery:
             sort=one("sort") if one("sort") in SORTS else "-aum",
             extra={
                 f.name: one(f.name)
-                for f in _extra_filters.values()
+                for f in _extra_filters.entries()
                 if one(f.name) in {str(value) for value, _label in f.choices()}
             },
         )
@@ -283,13 +283,13 @@ def identity_params(text: str) -> dict[str, Any] | None:
 
 def _holding_filter(customers, holds: list[str], lacks: list[str]):
     """Customers holding (open) a product of every category in ``holds`` and of none in
-    ``lacks``. Holdings belong to the products app; the search engine reads them by
-    name, so the archive does not depend on it."""
-    holding = apps.get_model("products", "Holding")
+    ``lacks``. Holdings belong to the products app, which imports this one: they are
+    imported when a search asks for them (reading another app's model is allowed)."""
+    from kewei.products.models import Holding
 
     def held(category: str) -> Exists:
         return Exists(
-            holding.objects.unrestricted().filter(
+            Holding.objects.unrestricted().filter(
                 customer=OuterRef("pk"), status="open", product__category=category
             )
         )
@@ -415,7 +415,7 @@ def customer_search(query: CustomerQuery) -> QuerySet[Customer]:
     if query.categories_max is not None:
         customers = customers.filter(product_categories__lte=query.categories_max)
     for name, value in query.extra.items():
-        customers = _extra_filters[name].apply(customers, value)
+        customers = _extra_filters.get(name).apply(customers, value)
     if query.not_contacted_days is not None:
         since = timezone.localdate() - dt.timedelta(days=query.not_contacted_days)
         customers = customers.filter(

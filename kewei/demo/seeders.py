@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kewei.core.progress import Progress
+from kewei.core.registry import Registry
 
 
 @dataclass
@@ -36,16 +37,16 @@ class SeederDefinition:
     function: Seeder
 
 
-_seeders: dict[str, SeederDefinition] = {}
+_seeders: Registry[SeederDefinition] = Registry("demo seeder", order=lambda s: s.order)
 
 
 def register_seeder(name: str, order: int) -> Callable[[Seeder], Seeder]:
     def decorator(function: Seeder) -> Seeder:
-        _seeders[name] = SeederDefinition(name=name, order=order, function=function)
+        _seeders.add(name, SeederDefinition(name=name, order=order, function=function))
         return function
 
     return decorator
 
 
 def seeders() -> list[SeederDefinition]:
-    return sorted(_seeders.values(), key=lambda s: s.order)
+    return _seeders.entries()

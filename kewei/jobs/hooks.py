@@ -8,6 +8,7 @@ from kewei.jobs.retention import media_prune
 
 @register_daily_step("jobs.prune_media", order=95)
 def _prune_media(day) -> str:
+    """删除超过保留期的导出与上传文件 / delete exports and uploads past their retention."""
     # Retention runs by the clock, not by the business day: a night run again deletes
     # nothing more.
     result = media_prune()

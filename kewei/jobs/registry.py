@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kewei.core.progress import Progress
+from kewei.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -29,27 +30,23 @@ class JobDefinition:
     function: JobFunction
 
 
-_jobs: dict[str, JobDefinition] = {}
+jobs: Registry[JobDefinition] = Registry("job kind")
 
 
 def register_job(kind: str, label: Any) -> Callable[[JobFunction], JobFunction]:
     def decorator(function: JobFunction) -> JobFunction:
-        _jobs[kind] = JobDefinition(kind=kind, label=label, function=function)
+        jobs.add(kind, JobDefinition(kind=kind, label=label, function=function))
         return function
 
     return decorator
 
 
 def get_job(kind: str) -> JobDefinition:
-    try:
-        return _jobs[kind]
-    except KeyError:
-        raise LookupError(f"unknown job kind {kind!r}") from None
+    return jobs.get(kind)
 
 
 def job_label(kind: str) -> str:
-    definition = _jobs.get(kind)
-    return str(definition.label) if definition else kind
+    return str(jobs.get(kind).label) if kind in jobs else kind
 
 
 __all__ = ["JobDefinition", "JobOutcome", "Progress", "get_job", "job_label", "register_job"]

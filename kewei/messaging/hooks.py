@@ -6,20 +6,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.care.suggestions import register_suggester
 from kewei.customers.panels import register_panel, register_quick_action
 from kewei.messaging import rendering, selectors, services
-
-ACTION_LABELS.update(
-    {
-        "messaging.template.save": gettext_lazy("保存消息模板"),
-        "messaging.message.send": gettext_lazy("发送短信/邮件"),
-        "messaging.batch.send": gettext_lazy("批量发送"),
-        "messaging.outbox.collect": gettext_lazy("短信平台取件"),
-        "messaging.delivery": gettext_lazy("短信回执"),
-    }
-)
 
 
 def _suggest(task, staff) -> str:

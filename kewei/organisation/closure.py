@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kewei.core.registry import Registry
 from kewei.organisation.models import Department
 
 ClosureBlocker = Callable[[Department], str | None]
 
-_blockers: list[ClosureBlocker] = []
+# Named by where each check is defined, so registering one again (a re-imported module)
+# keeps one.
+blockers: Registry[ClosureBlocker] = Registry("department closure blocker")
 
 
 def register_closure_blocker(blocker: ClosureBlocker) -> ClosureBlocker:
-    if blocker not in _blockers:
-        _blockers.append(blocker)
-    return blocker
+    return blockers.add(f"{blocker.__module__}.{blocker.__qualname__}", blocker)
 
 
 def closure_blockers() -> list[ClosureBlocker]:
-    return list(_blockers)
+    return blockers.entries()

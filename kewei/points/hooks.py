@@ -10,7 +10,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.core.daily import register_daily_step
 from kewei.customers.panels import (
     Fact,
@@ -21,28 +20,6 @@ from kewei.customers.panels import (
 )
 from kewei.customers.services import register_merge_handler
 from kewei.points import selectors, services
-
-ACTION_LABELS.update(
-    {
-        "points.accrue": gettext_lazy("积分计算"),
-        "points.expire": gettext_lazy("积分过期处理"),
-        "points.rule.create": gettext_lazy("新建积分规则"),
-        "points.rule.end": gettext_lazy("停用积分规则"),
-        "points.policy.create": gettext_lazy("修改积分参数"),
-        "points.statement.export": gettext_lazy("导出积分流水"),
-        "points.gift.create": gettext_lazy("新建礼品"),
-        "points.gift.update": gettext_lazy("修改礼品"),
-        "points.gift.withdraw": gettext_lazy("礼品下架"),
-        "points.gift.receipt": gettext_lazy("礼品入库"),
-        "points.gift.write_off": gettext_lazy("礼品报损"),
-        "points.redeem": gettext_lazy("积分兑换"),
-        "points.redeem.cancel": gettext_lazy("撤销积分兑换"),
-        "points.redeem.deliver": gettext_lazy("礼品交付"),
-        "points.adjust.propose": gettext_lazy("提出积分调整"),
-        "points.adjust.approve": gettext_lazy("批准积分调整"),
-        "points.adjust.reject": gettext_lazy("驳回积分调整"),
-    }
-)
 
 
 @register_panel(
@@ -104,6 +81,7 @@ register_quick_action(
 
 @register_daily_step("points.accrue", order=20)
 def _accrue(day) -> str:
+    """计算当日积分 / accrue the day's points."""
     result = services.points_accrue(day=day)
     if result.already:
         return "已计算过 / already accrued"
@@ -112,6 +90,7 @@ def _accrue(day) -> str:
 
 @register_daily_step("points.expire", order=30)
 def _expire(day) -> str:
+    """处理到期积分 / expire the points whose last day it is."""
     # Points whose last day is the business day expire in its night.
     result = services.points_expire(day=day + dt.timedelta(days=1))
     return f"{result.points} 积分过期 / points expired, {result.customers} 名客户 / customers"

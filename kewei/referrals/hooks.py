@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.core.daily import register_daily_step
 from kewei.customers.panels import register_panel
 from kewei.referrals import selectors, services
 
-ACTION_LABELS.update(
-    {
-        "referrals.reward": gettext_lazy("发放推荐奖励"),
-        "referrals.condition": gettext_lazy("修改推荐奖励条件"),
-    }
-)
-
 
 @register_daily_step("referrals.reward", order=15)
 def _reward(day) -> str:
+    """检查推荐条件，发放推荐奖励 / check referral conditions and grant the rewards."""
     # Before points.accrue (20): the day's rewards are accrued with the day's points.
     result = services.referrals_reward(day=day)
     return f"推荐奖励 / referral rewards {result.rewarded} / {result.checked}"

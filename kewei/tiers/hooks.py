@@ -5,25 +5,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from kewei.audit.actions import ACTION_LABELS
 from kewei.audit.display import register_value_display
 from kewei.core.daily import register_daily_step
 from kewei.customers.panels import register_panel
 from kewei.customers.services import register_manager_requirement
 from kewei.tiers import selectors, services
-
-ACTION_LABELS.update(
-    {
-        "tiers.evaluate": gettext_lazy("客户分级"),
-        "tiers.scheme.create": gettext_lazy("新建分级方案"),
-        "tiers.scheme.in_force": gettext_lazy("启用分级方案"),
-        "tiers.scheme.update": gettext_lazy("修改分级方案"),
-        "tiers.tier.update": gettext_lazy("修改客户等级"),
-        "tiers.tier.add": gettext_lazy("新增客户等级"),
-        "tiers.tier.remove": gettext_lazy("删除客户等级"),
-        "tiers.potential_vip.follow": gettext_lazy("跟进潜在贵宾"),
-    }
-)
 
 register_manager_requirement(selectors.tier_requires_manager)
 
@@ -52,6 +38,7 @@ def _tier(request, customer):
 
 @register_daily_step("tiers.evaluate", order=40)
 def _evaluate(day) -> str:
+    """客户分级评定（升级、降级） / evaluate tiers (upgrades, downgrades)."""
     result = services.tiers_evaluate(day=day)
     if result.already_done:
         return "已评级 / already evaluated"
@@ -60,5 +47,6 @@ def _evaluate(day) -> str:
 
 @register_daily_step("tiers.potential_vips", order=45)
 def _potential_vips(day) -> str:
+    """标记潜在贵宾 / flag potential VIPs."""
     flagged = services.potential_vips_flag(day=day)
     return f"潜在贵宾 / potential VIPs {flagged}"

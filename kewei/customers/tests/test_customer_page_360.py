@@ -16,7 +16,7 @@ from django.utils import timezone
 from kewei.care.tests.test_contacts import task_for
 from kewei.complaints.tests.test_complaints import record
 from kewei.customers.models import Customer, CustomerStatus
-from kewei.customers.panels import Fact, once_per_page, register_summary, summary_for
+from kewei.customers.panels import Fact, once_per_page, summary_for
 from kewei.points.tests.test_redemption import earn
 from kewei.testing import factories
 
@@ -187,12 +187,13 @@ def orphan_fact():
     """A summary fact of a panel that is not on the page (not registered)."""
     from kewei.customers import panels
 
-    @register_summary("test.orphan", order=99)
     def _orphan(request, customer):
         return [Fact("孤立", "7", panel="nowhere")]
 
-    yield
-    panels._summaries.pop("test.orphan")
+    with panels.summaries.temporary(
+        "test.orphan", panels.Summary(name="test.orphan", order=99, facts=_orphan)
+    ):
+        yield
 
 
 def test_a_fact_of_a_panel_not_on_the_page_is_not_a_link(client, bank, orphan_fact):

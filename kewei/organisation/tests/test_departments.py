@@ -3,7 +3,7 @@ import pytest
 from kewei.audit.models import AuditEvent
 from kewei.core.scope import scope_activated
 from kewei.organisation import services
-from kewei.organisation.closure import _blockers, register_closure_blocker
+from kewei.organisation.closure import blockers
 from kewei.organisation.errors import OrganisationError
 from kewei.organisation.models import Department, DepartmentLevel
 from kewei.organisation.selectors import data_scope_for
@@ -117,12 +117,9 @@ def test_close_refused_by_registered_blocker(bank):
     def has_customers(department):
         return "仍有 3 名客户" if department.code == "110102" else None
 
-    register_closure_blocker(has_customers)
-    try:
+    with blockers.temporary("test.has_customers", has_customers):
         with pytest.raises(OrganisationError, match="仍有 3 名客户"):
             services.department_close(actor=bank.admin, department=bank.outlet_a2)
-    finally:
-        _blockers.remove(has_customers)
     bank.outlet_a2.refresh_from_db()
     assert bank.outlet_a2.is_active
 
