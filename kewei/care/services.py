@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
+from kewei.care.actions import CareAction
 from kewei.care.models import (
     RESPONSIBLE,
     ActionPlan,
@@ -106,7 +107,7 @@ def occasions(rule: CareRule, day: dt.date) -> tuple[ibis.Table, list[dt.date]]:
             if rule.offset_days:
                 # The anniversary plus the offset: map back to the occasion's date.
                 found = found.mutate(
-                    event_on=pipeline._date_case(
+                    event_on=pipeline.date_case(
                         found.event_on, {d - dt.timedelta(days=rule.offset_days): d for d in window}
                     )
                 )
@@ -208,7 +209,7 @@ def care_run(*, day: dt.date, actor=None) -> CareRunResult:
         rules = CareRule.objects.filter(enabled=True).select_related("action_plan")
         for rule in rules.order_by("code"):
             found, dates = occasions(rule, day)
-            due = pipeline._date_case(
+            due = pipeline.date_case(
                 ibis._.event_on, {d: due_date(d, rule.due_days, first) for d in dates}
             )
             if rule.action_plan_id:
@@ -231,7 +232,7 @@ def care_run(*, day: dt.date, actor=None) -> CareRunResult:
             )
         audit_record(
             actor=actor,
-            action="care.run",
+            action=CareAction.RUN,
             after={"day": day.isoformat(), "tasks": result.tasks, "plans": result.plans},
         )
     return result
@@ -337,7 +338,9 @@ def plan_start(
         plan=plan, customer=customer, started_on=on or timezone.localdate(), started_by=actor
     )
     _plan_tasks_since(run_id=run.pk)
-    audit_record(actor=actor, action="care.plan.start", subject=customer, after={"plan": plan.code})
+    audit_record(
+        actor=actor, action=CareAction.PLAN_START, subject=customer, after={"plan": plan.code}
+    )
     return run
 
 
@@ -519,7 +522,7 @@ def contact_log(
         _complete(task, actor, contact)
     audit_record(
         actor=actor,
-        action="care.contact.log",
+        action=CareAction.CONTACT_LOG,
         subject=customer,
         after={"channel": data.channel, "purpose": data.purpose, "outcome": data.outcome},
     )
@@ -614,7 +617,7 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
     task.done_by = actor
     task.note = reason[:200]
     task.save(update_fields=["status", "done_at", "done_by", "note"])
-    audit_record(actor=actor, action="care.task.cancel", subject=task.customer, note=reason)
+    audit_record(actor=actor, action=CareAction.TASK_CANCEL, subject=task.customer, note=reason)
     return task
 
 
@@ -624,7 +627,7 @@ def comment_add(*, actor, contact: Contact, text: str) -> ContactComment:
     if not text.strip():
         raise CareError({"text": _("请填写点评内容。")}, code="empty")
     comment = ContactComment.objects.create(contact=contact, author=actor, text=text.strip())
-    audit_record(actor=actor, action="care.contact.comment", subject=contact.customer)
+    audit_record(actor=actor, action=CareAction.CONTACT_COMMENT, subject=contact.customer)
     return comment
 
 
@@ -669,7 +672,7 @@ def rule_save(*, actor, rule: CareRule, values: dict) -> CareRule:
     rule.save()
     audit_record(
         actor=actor,
-        action="care.rule.save",
+        action=CareAction.RULE_SAVE,
         subject=rule,
         before=before,
         after={name: str(getattr(rule, name)) for name in RULE_FIELDS},
@@ -712,7 +715,7 @@ def plan_save(
         ActionPlanStep.objects.create(plan=plan, order=order, **step.__dict__)
     audit_record(
         actor=actor,
-        action="care.plan.save",
+        action=CareAction.PLAN_SAVE,
         subject=plan,
         before={"steps": before},
         after={"steps": [step.title for step in ordered]},

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import uuid
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -60,7 +59,9 @@ def customer_search(request: HttpRequest) -> HttpResponse:
         )
     departments = selectors.customer_departments()
     managers = selectors.assignable_managers()
-    categories = apps.get_model("products", "Product")._meta.get_field("category").choices
+    from kewei.products.models import Category  # products imports this app
+
+    categories = Category.choices
     return render(
         request,
         "customers/search.html",

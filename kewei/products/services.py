@@ -6,14 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
+import ibis
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
+from kewei.engine import runner
+from kewei.products.actions import ProductsAction
 from kewei.products.models import (
     RISK_RATED_CATEGORIES,
+    BusinessEvent,
     Holding,
     Product,
     ProductStatus,
@@ -81,7 +85,7 @@ def product_create(*, actor, data: ProductData) -> Product:
     product.save(force_insert=True)
     audit_record(
         actor=actor,
-        action="products.product.create",
+        action=ProductsAction.PRODUCT_CREATE,
         subject=product,
         after=snapshot(product, PRODUCT_FIELDS),
     )
@@ -114,7 +118,7 @@ def product_update(*, actor, product: Product, data: ProductData) -> Product:
     if after != before:
         audit_record(
             actor=actor,
-            action="products.product.update",
+            action=ProductsAction.PRODUCT_UPDATE,
             subject=product,
             before=before,
             after=after,
@@ -138,7 +142,7 @@ def product_close(*, actor, product: Product, on: date | None = None) -> Product
     product.save()
     audit_record(
         actor=actor,
-        action="products.product.close",
+        action=ProductsAction.PRODUCT_CLOSE,
         subject=product,
         before=before,
         after=snapshot(product, PRODUCT_FIELDS),
@@ -155,8 +159,20 @@ def product_delete(*, actor, product: Product) -> None:
         raise ProductError(_("产品已有客户持有，不能删除，只能停售。"), code="held_product_delete")
     audit_record(
         actor=actor,
-        action="products.product.delete",
+        action=ProductsAction.PRODUCT_DELETE,
         subject=product,
         before=snapshot(product, PRODUCT_FIELDS),
     )
     product.delete()
+
+
+# The columns of a business event that another app's pipeline gives.
+EVENT_COLUMNS = ("event_id", "kind", "customer_id", "occurred_on", "feed_day")
+
+
+def business_events_insert(*, events: ibis.Table) -> int:
+    """Add the business events (业务事件) of a pipeline in one ``INSERT ... SELECT``
+    (the referral rewards, for the points accrual's event rules); ``events`` has the
+    columns :data:`EVENT_COLUMNS`. Runs in the caller's transaction; returns how many
+    were added."""
+    return runner.insert_into(BusinessEvent._meta.db_table, EVENT_COLUMNS, events)

@@ -13,11 +13,13 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from kewei.audit.services import audit_record
+from kewei.core.money import fen
 from kewei.customers.models import CustomerStatus, Referral
-from kewei.engine import runner
 from kewei.engine.schemas import table as ibis_table
 from kewei.products.models import BusinessEvent, EventKind
 from kewei.products.selectors import assets_of_window
+from kewei.products.services import business_events_insert
+from kewei.referrals.actions import ReferralsAction
 from kewei.referrals.models import RewardCondition
 
 EVENT_PREFIX = "KW-REF-"
@@ -66,14 +68,12 @@ def referrals_reward(*, day: dt.date) -> RewardResult:
         day + dt.timedelta(days=1),
         customer_ids=sorted({customer_id for _pk, customer_id in pending}),
     )
-    held = assets.filter(assets.aum_average >= int(Decimal(condition.min_aum) * 100))
+    held = assets.filter(assets.aum_average >= fen(condition.min_aum))
     referrals = ibis_table(Referral)
     referrals = referrals.filter(referrals.id.isin([pk for pk, _customer in pending]))
     met = referrals.join(held, referrals.customer_id == held.customer_id)
-    rewarded_count = runner.insert_into(
-        BusinessEvent._meta.db_table,
-        ["event_id", "kind", "customer_id", "occurred_on", "feed_day"],
-        met.select(
+    rewarded_count = business_events_insert(
+        events=met.select(
             event_id=ibis.literal(EVENT_PREFIX) + met.id.cast("string"),
             kind=ibis.literal(EventKind.REFERRAL_REWARD),
             customer_id=met.referrer_customer_id,
@@ -84,7 +84,7 @@ def referrals_reward(*, day: dt.date) -> RewardResult:
     if rewarded_count:
         audit_record(
             actor=None,
-            action="referrals.reward",
+            action=ReferralsAction.REWARD,
             after={"day": day.isoformat(), "rewarded": rewarded_count},
         )
     return RewardResult(day=day, checked=len(pending), rewarded=rewarded_count)
@@ -100,7 +100,7 @@ def condition_set(*, actor, min_aum: Decimal, hold_days: int) -> RewardCondition
     condition.save()
     audit_record(
         actor=actor,
-        action="referrals.condition",
+        action=ReferralsAction.CONDITION,
         subject=condition,
         before=before,
         after={"min_aum": str(min_aum), "hold_days": hold_days},

@@ -46,7 +46,8 @@ def _occasion(
     )
 
 
-def _date_case(column: ibis.Value, mapping: Mapping[dt.date, dt.date]) -> ibis.Value:
+def date_case(column: ibis.Value, mapping: Mapping[dt.date, dt.date]) -> ibis.Value:
+    """``mapping[column]`` as a date column (null for a value not in ``mapping``)."""
     return choose(
         ((column == key, ibis.literal(value)) for key, value in mapping.items()),
         ibis.null("date"),
@@ -94,7 +95,7 @@ def dated_occasions(
         if not mapping:
             continue
         matched = rows.filter(rows.on.isin(list(mapping)))
-        event_on = _date_case(matched.on, mapping)
+        event_on = date_case(matched.on, mapping)
         parts.append(
             _occasion(
                 matched,
