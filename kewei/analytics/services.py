@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from kewei.analytics.actions import AnalyticsAction
 from kewei.analytics.models import (
     ActivitySummary,
     AnalyticsRun,
@@ -108,7 +109,7 @@ def settings_save(*, actor, values: dict) -> AnalyticsSettings:
     saved = AnalyticsSettings.objects.create(**values)
     audit_record(
         actor=actor,
-        action="analytics.settings",
+        action=AnalyticsAction.SETTINGS,
         subject=saved,
         before=snapshot(before, values),
         after=snapshot(saved, values),

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kewei.api.actions import ApiAction
 from kewei.api.models import ApiToken, IdempotentRequest, RateWindow, Scope, ServiceAccount
 from kewei.audit.services import audit_record
 from kewei.core.crypto import json_sha256
@@ -139,7 +140,7 @@ def account_create(
     )
     audit_record(
         actor=actor,
-        action="api.account.create",
+        action=ApiAction.ACCOUNT_CREATE,
         subject=account,
         after={
             "department": department.code,
@@ -174,7 +175,7 @@ def account_update(
     account.save(update_fields=["allowed_networks", "rate_per_minute", "is_active"])
     audit_record(
         actor=actor,
-        action="api.account.update",
+        action=ApiAction.ACCOUNT_UPDATE,
         subject=account,
         before=before,
         after={
@@ -213,7 +214,7 @@ def token_issue(
     )
     audit_record(
         actor=actor,
-        action="api.token.issue",
+        action=ApiAction.TOKEN_ISSUE,
         subject=account,
         after={"token": token.label, "scopes": token.scopes, "prefix": token.prefix},
     )
@@ -230,7 +231,10 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     if not updated:
         raise ApiAccessError(_("该令牌已吊销。"), code="already_revoked")
     audit_record(
-        actor=actor, action="api.token.revoke", subject=token.account, after={"token": token.label}
+        actor=actor,
+        action=ApiAction.TOKEN_REVOKE,
+        subject=token.account,
+        after={"token": token.label},
     )
     token.refresh_from_db()
     return token

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
+from kewei.complaints.actions import ComplaintsAction
 from kewei.complaints.models import (
     Action,
     Complaint,
@@ -138,7 +139,7 @@ def complaint_record(*, actor, data: ComplaintData, now: dt.datetime | None = No
         _task_for(complaint, complaint.owner, title, response_due)
     audit_record(
         actor=actor,
-        action="complaints.record",
+        action=ComplaintsAction.RECORD,
         subject=complaint,
         after={"category": data.category, "severity": data.severity, "owner": complaint.owner_id},
     )
@@ -239,7 +240,7 @@ def complaint_act(
         tasks_done_for(subject_prefix=f"complaint:{complaint.pk}:", actor=actor)
     audit_record(
         actor=actor,
-        action=f"complaints.{action}",
+        action=ComplaintsAction(f"complaints.{action}"),
         subject=complaint,
         before={"status": before},
         after={"status": complaint.status},
@@ -266,7 +267,7 @@ def complaint_reassign(*, actor, complaint: Complaint, owner: Staff, note: str) 
     _task_for(complaint, owner, title, complaint.resolution_due)
     audit_record(
         actor=actor,
-        action="complaints.reassign",
+        action=ComplaintsAction.REASSIGN,
         subject=complaint,
         before={"owner": previous},
         after={"owner": owner.pk},
@@ -348,7 +349,7 @@ def complaints_escalate(*, now: dt.datetime | None = None) -> dict[int, int]:
                     now,
                 )
     if counts[1] or counts[2]:
-        audit_record(actor=None, action="complaints.escalate", after={"levels": counts})
+        audit_record(actor=None, action=ComplaintsAction.ESCALATE, after={"levels": counts})
     return counts
 
 
@@ -380,7 +381,7 @@ def settings_save(*, actor, policies: dict[str, dict], routing: dict[str, str]) 
         RoutingRule.objects.update_or_create(category=category, defaults={"role": role})
     audit_record(
         actor=actor,
-        action="complaints.settings",
+        action=ComplaintsAction.SETTINGS,
         before=before,
         after={"policies": policies, "routing": routing},
     )

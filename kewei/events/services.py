@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record
 from kewei.customers.models import Customer, CustomerStatus
+from kewei.events.actions import EventsAction
 from kewei.events.models import ClientEvent, EventStatus, Guest, GuestStatus
 from kewei.messaging.models import Message
 from kewei.messaging.services import batch_preview, batch_send, search_customers
@@ -54,7 +55,7 @@ def event_create(*, actor, data: EventData) -> ClientEvent:
     )
     event.full_clean()
     event.save()
-    audit_record(actor=actor, action="events.create", subject=event, after={"name": data.name})
+    audit_record(actor=actor, action=EventsAction.CREATE, subject=event, after={"name": data.name})
     event.ensure_still_visible()
     return event
 
@@ -99,7 +100,7 @@ def guests_add_from_search(*, actor, event: ClientEvent, params: dict) -> int:
             sql_params,
         )
         added = cursor.rowcount
-    audit_record(actor=actor, action="events.guests.add", subject=event, after={"added": added})
+    audit_record(actor=actor, action=EventsAction.GUESTS_ADD, subject=event, after={"added": added})
     return added
 
 
@@ -109,7 +110,7 @@ def guest_add(*, actor, event: ClientEvent, customer: Customer) -> Guest:
     if event.invited_tiers and customer.tier not in event.invited_tiers:
         raise EventError(_("该客户不在本次活动邀请的等级内。"), code="tier")
     guest, _created = Guest.objects.get_or_create(event=event, customer=customer)
-    audit_record(actor=actor, action="events.guests.add", subject=event, after={"added": 1})
+    audit_record(actor=actor, action=EventsAction.GUESTS_ADD, subject=event, after={"added": 1})
     return guest
 
 
@@ -120,7 +121,7 @@ def guest_remove(*, actor, guest: Guest) -> None:
         raise EventError(_("已邀请的嘉宾不能删除，请记录其回复。"), code="invited")
     event = guest.event
     guest.delete()
-    audit_record(actor=actor, action="events.guests.remove", subject=event)
+    audit_record(actor=actor, action=EventsAction.GUESTS_REMOVE, subject=event)
 
 
 def _listed(event: ClientEvent):
@@ -153,7 +154,7 @@ def invitations_send(*, actor, event: ClientEvent, template) -> int:
         .filter(event=event, status=GuestStatus.LISTED, customer_id__in=reached)
         .update(status=GuestStatus.INVITED, invited_at=timezone.now())
     )
-    audit_record(actor=actor, action="events.invite", subject=event, after={"invited": invited})
+    audit_record(actor=actor, action=EventsAction.INVITE, subject=event, after={"invited": invited})
     return invited
 
 
@@ -188,7 +189,7 @@ def guest_reply(*, actor, guest: Guest, status: str) -> Guest:
     guest.accepted = status == GuestStatus.ACCEPTED
     guest.save(update_fields=["status", "replied_at", "accepted"])
     audit_record(
-        actor=actor, action="events.reply", subject=guest.customer, after={"status": status}
+        actor=actor, action=EventsAction.REPLY, subject=guest.customer, after={"status": status}
     )
     return guest
 
@@ -234,7 +235,7 @@ def event_hold(
     )
     audit_record(
         actor=actor,
-        action="events.hold",
+        action=EventsAction.HOLD,
         subject=event,
         after={"attended": len(attended), "cost": str(actual_cost), "tasks": made, "at": str(now)},
     )
@@ -248,5 +249,5 @@ def event_cancel(*, actor, event: ClientEvent, reason: str) -> ClientEvent:
         raise EventError({"reason": _("请说明取消原因。")}, code="reason")
     event.status = EventStatus.CANCELLED
     event.save(update_fields=["status"])
-    audit_record(actor=actor, action="events.cancel", subject=event, note=reason)
+    audit_record(actor=actor, action=EventsAction.CANCEL, subject=event, note=reason)
     return event

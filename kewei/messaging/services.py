@@ -44,6 +44,7 @@ from kewei.customers.models import ConsentChannel, Customer, CustomerStatus
 from kewei.customers.selectors import CustomerQuery, consent_in_force, customer_search
 from kewei.customers.services import consent_record, mobile_index
 from kewei.messaging import rendering, selectors
+from kewei.messaging.actions import MessagingAction
 from kewei.messaging.models import (
     Message,
     MessageBatch,
@@ -220,7 +221,7 @@ def template_save(*, actor, data: TemplateData, template: MessageTemplate | None
     template.save()
     audit_record(
         actor=actor,
-        action="messaging.template.save",
+        action=MessagingAction.TEMPLATE_SAVE,
         subject=template,
         before=before,
         after={"body": template.body},
@@ -268,7 +269,7 @@ def message_send(
     )
     audit_record(
         actor=actor,
-        action="messaging.message.send",
+        action=MessagingAction.MESSAGE_SEND,
         subject=customer,
         after={"channel": template.channel, "template": template.code},
     )
@@ -448,7 +449,7 @@ def batch_send(
         )
     audit_record(
         actor=actor,
-        action="messaging.batch.send",
+        action=MessagingAction.BATCH_SEND,
         subject=batch,
         after={"template": template.code, "queued": batch.queued, "excluded": counts},
     )
@@ -517,7 +518,9 @@ def outbox_collect(*, channel: str = "sms", limit: int = 10000, actor=None) -> l
         status=MessageStatus.SENT, sent_at=now, attempts=1
     )
     audit_record(
-        actor=actor, action="messaging.outbox.collect", after={"channel": channel, "n": len(due)}
+        actor=actor,
+        action=MessagingAction.OUTBOX_COLLECT,
+        after={"channel": channel, "n": len(due)},
     )
     return handed
 
@@ -544,7 +547,7 @@ def delivery_report(
     if updated:
         audit_record(
             actor=actor,
-            action="messaging.delivery",
+            action=MessagingAction.DELIVERY,
             subject=message.customer,
             after={"message": message.pk, "status": status},
         )

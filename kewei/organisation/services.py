@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kewei.audit.services import audit_record, snapshot
 from kewei.core.scope import forget_resolved
+from kewei.organisation.actions import OrganisationAction
 from kewei.organisation.closure import closure_blockers
 from kewei.organisation.errors import OrganisationError
 from kewei.organisation.models import Department, DepartmentLevel, Staff
@@ -78,7 +79,7 @@ def department_create(
     forget_resolved()  # the active scope's subtrees may hold one more department
     audit_record(
         actor=actor,
-        action="organisation.department.create",
+        action=OrganisationAction.DEPARTMENT_CREATE,
         subject=department,
         after=snapshot(department, DEPARTMENT_FIELDS),
     )
@@ -95,7 +96,7 @@ def department_rename(*, actor: Staff | None, department: Department, name: str)
     department.save(update_fields=["name"])
     audit_record(
         actor=actor,
-        action="organisation.department.rename",
+        action=OrganisationAction.DEPARTMENT_RENAME,
         subject=department,
         before=before,
         after=snapshot(department, DEPARTMENT_FIELDS),
@@ -131,7 +132,7 @@ def department_move(
     department.refresh_from_db()
     audit_record(
         actor=actor,
-        action="organisation.department.move",
+        action=OrganisationAction.DEPARTMENT_MOVE,
         subject=department,
         before=before,
         after=snapshot(department, DEPARTMENT_FIELDS),
@@ -169,7 +170,7 @@ def department_close(*, actor: Staff | None, department: Department) -> Departme
     department.save(update_fields=["is_active", "closed_at"])
     audit_record(
         actor=actor,
-        action="organisation.department.close",
+        action=OrganisationAction.DEPARTMENT_CLOSE,
         subject=department,
         before=before,
         after=snapshot(department, DEPARTMENT_FIELDS),
@@ -259,7 +260,7 @@ def staff_create(
     staff.groups.set(groups)
     audit_record(
         actor=actor,
-        action="organisation.staff.create",
+        action=OrganisationAction.STAFF_CREATE,
         subject=staff,
         after=_staff_snapshot(staff),
     )
@@ -294,7 +295,7 @@ def staff_update(
     staff.groups.set(groups)
     audit_record(
         actor=actor,
-        action="organisation.staff.update",
+        action=OrganisationAction.STAFF_UPDATE,
         subject=staff,
         before=before,
         after=_staff_snapshot(staff),
@@ -311,7 +312,11 @@ def staff_set_password(
     validate_password(password, staff)
     staff.set_password(password)
     staff.save(update_fields=["password"])
-    action = "organisation.staff.change_own_password" if own else "organisation.staff.set_password"
+    action = (
+        OrganisationAction.STAFF_CHANGE_OWN_PASSWORD
+        if own
+        else OrganisationAction.STAFF_SET_PASSWORD
+    )
     audit_record(actor=actor, action=action, subject=staff)
     return staff
 
@@ -328,7 +333,7 @@ def staff_unlock(*, actor: Staff | None, staff: Staff) -> Staff:
     staff.save(update_fields=["failed_login_count", "locked_until"])
     audit_record(
         actor=actor,
-        action="organisation.staff.unlock",
+        action=OrganisationAction.STAFF_UNLOCK,
         subject=staff,
         before=before,
         after={"failed_login_count": 0, "locked_until": None},
@@ -380,7 +385,7 @@ def _staff_lock(*, staff_pk: int) -> bool:
         staff = Staff.objects.unrestricted().get(pk=staff_pk)
         audit_record(
             actor=None,
-            action="auth.locked",
+            action=OrganisationAction.AUTH_LOCKED,
             subject=staff,
             after={
                 "failed_login_count": staff.failed_login_count,
@@ -394,7 +399,12 @@ def _staff_lock(*, staff_pk: int) -> bool:
 def staff_login_failed(*, staff: Staff) -> bool:
     """Record a failed sign-in (already counted by :func:`staff_login_attempt`); lock
     the account at the limit. Returns whether it is locked."""
-    audit_record(actor=None, actor_label=staff.username, action="auth.login_failed", subject=staff)
+    audit_record(
+        actor=None,
+        actor_label=staff.username,
+        action=OrganisationAction.AUTH_LOGIN_FAILED,
+        subject=staff,
+    )
     _staff_lock(staff_pk=staff.pk)
     return Staff.objects.unrestricted().get(pk=staff.pk).is_locked()
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from kewei.customers.models import Customer
 from kewei.jobs.exports import xlsx_export
 from kewei.jobs.registry import JobOutcome, register_job
+from kewei.points.actions import PointsAction
 from kewei.points.selectors import points_statement
 
 
@@ -43,7 +44,7 @@ def export_statement(*, actor, progress, customer: int, start: str, end: str, ki
         headers=headers,
         rows=rows,
         total=entries.count(),
-        audit_action="points.statement.export",
+        audit_action=PointsAction.STATEMENT_EXPORT,
         audit_details={
             "customer": holder.customer_number,
             "start": start,

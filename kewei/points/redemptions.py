@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from kewei.audit.services import audit_record
 from kewei.organisation.models import DepartmentLevel
+from kewei.points.actions import PointsAction
 from kewei.points.models import (
     Adjustment,
     AdjustmentStatus,
@@ -159,7 +160,7 @@ def gift_create(*, actor, data: GiftData, opening_stock: int = 0) -> Gift:
     _store_gift(gift, data)
     audit_record(
         actor=actor,
-        action="points.gift.create",
+        action=PointsAction.GIFT_CREATE,
         subject=gift,
         after={**_gift_snapshot(gift), "opening_stock": opening_stock},
     )
@@ -181,7 +182,7 @@ def gift_update(*, actor, gift: Gift, data: GiftData) -> Gift:
     _store_gift(gift, data)
     audit_record(
         actor=actor,
-        action="points.gift.update",
+        action=PointsAction.GIFT_UPDATE,
         subject=gift,
         before=before,
         after=_gift_snapshot(gift),
@@ -193,7 +194,7 @@ def gift_update(*, actor, gift: Gift, data: GiftData) -> Gift:
 def gift_withdraw(*, actor, gift: Gift) -> Gift:
     """Take a gift off the catalogue (下架); redemptions already made stand."""
     Gift.objects.filter(pk=gift.pk).update(status=GiftStatus.WITHDRAWN)
-    audit_record(actor=actor, action="points.gift.withdraw", subject=gift)
+    audit_record(actor=actor, action=PointsAction.GIFT_WITHDRAW, subject=gift)
     gift.refresh_from_db()
     return gift
 
@@ -216,7 +217,7 @@ def gift_stock_move(*, actor, gift: Gift, kind: str, quantity: int, reason: str)
     )
     audit_record(
         actor=actor,
-        action=f"points.gift.{kind}",
+        action=PointsAction(f"points.gift.{kind}"),
         subject=gift,
         after={"quantity": change, "reason": reason.strip()},
     )
@@ -473,7 +474,7 @@ def _redeem(actor, customer, gift, quantity, outlet, idempotency_key) -> Redempt
     )
     audit_record(
         actor=actor,
-        action="points.redeem",
+        action=PointsAction.REDEEM,
         subject=customer,
         after={
             "redemption": redemption.number,
@@ -525,7 +526,7 @@ def redemption_cancel(*, actor, redemption: Redemption, reason: str) -> Redempti
     redemption.save(update_fields=["status", "cancel_entry"])
     audit_record(
         actor=actor,
-        action="points.redeem.cancel",
+        action=PointsAction.REDEEM_CANCEL,
         subject=customer,
         after={"redemption": redemption.number, "points": redemption.points},
         note=reason.strip(),
@@ -547,7 +548,7 @@ def redemption_deliver(*, actor, redemption: Redemption, status: str) -> Redempt
         _refuse(_("该兑换已交付或已撤销。"), "not_deliverable")
     audit_record(
         actor=actor,
-        action="points.redeem.deliver",
+        action=PointsAction.REDEEM_DELIVER,
         subject=redemption.customer,
         after={"redemption": redemption.number, "status": status},
     )
@@ -569,7 +570,7 @@ def adjustment_propose(*, actor, customer, points: int, reason: str) -> Adjustme
     )
     audit_record(
         actor=actor,
-        action="points.adjust.propose",
+        action=PointsAction.ADJUST_PROPOSE,
         subject=customer,
         after={"adjustment": adjustment.pk, "points": points},
         note=reason.strip(),
@@ -632,7 +633,7 @@ def adjustment_decide(*, actor, adjustment: Adjustment, approve: bool, note: str
     adjustment.save()
     audit_record(
         actor=actor,
-        action="points.adjust.approve" if approve else "points.adjust.reject",
+        action=PointsAction.ADJUST_APPROVE if approve else PointsAction.ADJUST_REJECT,
         subject=adjustment.customer,
         after={"adjustment": adjustment.pk, "points": adjustment.points},
         note=note.strip(),

@@ -24,6 +24,7 @@ from kewei.customers.models import Customer, CustomerStatus
 from kewei.engine import runner
 from kewei.engine.pipelines.points import MULTIPLIER_SCALE, POINTS_SCALE, RuleSpec, day_points
 from kewei.engine.schemas import table as ibis_table
+from kewei.points.actions import PointsAction
 from kewei.points.models import (
     AccrualDay,
     EarningRule,
@@ -207,7 +208,7 @@ def rule_create(*, actor, data: RuleData) -> EarningRule:
     rule.excluded_products.set(data.excluded_products)
     audit_record(
         actor=actor,
-        action="points.rule.create",
+        action=PointsAction.RULE_CREATE,
         subject=rule,
         after={
             "code": rule.code,
@@ -236,7 +237,7 @@ def rule_end(*, actor, rule: EarningRule, effective_to: dt.date) -> EarningRule:
     rule.save(update_fields=["effective_to"])
     audit_record(
         actor=actor,
-        action="points.rule.end",
+        action=PointsAction.RULE_END,
         subject=rule,
         after={"effective_to": effective_to.isoformat()},
     )
@@ -278,7 +279,7 @@ def policy_set(
     policy.full_clean()
     audit_record(
         actor=actor,
-        action="points.policy.create",
+        action=PointsAction.POLICY_CREATE,
         subject=policy,
         after={
             "effective_from": effective_from.isoformat(),
@@ -352,7 +353,7 @@ def points_accrue(*, day: dt.date, dry_run: bool = False, actor=None) -> Accrual
         AccrualDay.objects.create(day=day, entries=result.entries, points=result.points)
         audit_record(
             actor=actor,
-            action="points.accrue",
+            action=PointsAction.ACCRUE,
             after={
                 "day": day.isoformat(),
                 "entries": result.entries,
@@ -477,7 +478,7 @@ def points_expire(*, day: dt.date, actor=None) -> ExpiryResult:
         _run("UPDATE {lot} SET remaining = 0 WHERE expires_on < %(day)s AND remaining > 0", params)
         audit_record(
             actor=actor,
-            action="points.expire",
+            action=PointsAction.EXPIRE,
             after={"day": day.isoformat(), "customers": customers, "points": points},
         )
     return result
