@@ -37,6 +37,8 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(KEWEI) schedule --check deploy/systemd
 	$(BIN)/python -m kewei.cli makemigrations --check --dry-run
 	$(BIN)/python -m kewei.testing.deploy_check
 

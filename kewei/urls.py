@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kewei.core import metrics as core_metrics
+from kewei.core import night_views
 from kewei.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +15,8 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", core_views.health, name="health"),
     path("readyz", core_views.readiness, name="readiness"),
+    path("night/", night_views.night_run_list, name="night_run_list"),
+    path("metrics", core_metrics.metrics_view, name="metrics"),
     path("org/", include("kewei.organisation.urls")),
     path("customers/", include("kewei.customers.urls")),
     path("products/", include("kewei.products.urls")),

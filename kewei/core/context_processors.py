@@ -58,6 +58,7 @@ NAVIGATION = [
             ("audit:event_list", _("审计日志"), "audit.view_auditevent"),
             ("api_access:access_list", _("接口接入"), "api.manage_api_access"),
             ("jobs:job_list", _("后台任务"), None),
+            ("night_run_list", _("日终批处理"), "core.view_nightrun"),
         ],
     ),
 ]

@@ -22,6 +22,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kewei.core.night import night_readiness
+from kewei.core.registry import Registry
 from kewei.organisation.models import Staff
 from kewei.organisation.roles import Role
 from kewei.organisation.services import staff_set_password
@@ -75,13 +77,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(self.success_url)
 
 
-# Apps whose page is some users' real start page register it here: (who, url name).
-# The first one that applies replaces the generic home page.
-START_PAGES: list[tuple[Callable[[Staff], bool], str]] = []
+# Apps whose page is some users' real start page register it here: (who, url name),
+# named by the url name. The first one that applies replaces the generic home page.
+START_PAGES: Registry[tuple[Callable[[Staff], bool], str]] = Registry("start page")
+
+
+def register_start_page(url_name: str, applies: Callable[[Staff], bool]) -> None:
+    """``url_name`` is the start page of the staff for whom ``applies(staff)`` holds."""
+    START_PAGES.add(url_name, (applies, url_name))
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    for applies, url_name in START_PAGES:
+    for applies, url_name in START_PAGES.entries():
         if applies(request.user):
             return redirect(url_name)
     roles = [Role(code).label for code in sorted(request.user.role_codes) if code in Role.values]
@@ -139,20 +146,22 @@ def _workers_check() -> dict[str, Any]:
 @login_not_required
 def readiness(request: HttpRequest) -> JsonResponse:
     """Readiness for the load balancer and monitoring (docs/operations.md): the database
-    answers, every migration is applied, enough job workers are alive. 200 when all
+    answers, every migration is applied, enough job workers are alive, the last nightly
+    batch finished (kewei.core.night.night_readiness). 200 when all
     hold, 503 otherwise; the body says which check failed."""
     checks: dict[str, dict[str, Any]] = {"database": _database_check()}
     if checks["database"]["ok"]:
         try:
             checks["migrations"] = _migrations_check()
             checks["workers"] = _workers_check()
+            checks["night"] = night_readiness()
         except DatabaseError as error:
             checks["database"] = {
                 "ok": False,
                 "vendor": connection.vendor,
                 "error": type(error).__name__,
             }
-    for name in ("migrations", "workers"):
+    for name in ("migrations", "workers", "night"):
         checks.setdefault(name, {"ok": False, "error": "database_unavailable"})
     ready = all(check["ok"] for check in checks.values())
     return JsonResponse(

@@ -217,6 +217,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "organisation.change_staff",
         # The daily feed's log (counts and reject reasons; no customer data).
         "products.view_feedday",
+        # The nightly batch's runs and steps (no customer data).
+        "core.view_nightrun",
         # The systems that call the integration API and their tokens.
         "api.manage_api_access",
     ],

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kewei.core.middleware.RequestIdMiddleware",
+    # Counts, times and logs every request by view (Prometheus metrics, kewei.request).
+    "kewei.core.metrics.RequestMetricsMiddleware",
     # Outside the others, so that their early answers (400, 503) carry its headers too.
     "kewei.core.middleware.SecurityHeadersMiddleware",
     "kewei.core.middleware.RefuseNulMiddleware",
@@ -214,6 +216,19 @@ KEWEI_WORKER_RETRY_MAX_SECONDS = env.integer("KEWEI_WORKER_RETRY_MAX_SECONDS", 6
 # The readiness check (/readyz) wants at least this many live workers (0: none needed,
 # say when jobs run in the page process).
 KEWEI_READY_MIN_WORKERS = env.integer("KEWEI_READY_MIN_WORKERS", 1)
+# ... and, when above 0, the last nightly batch that finished no more than this many days
+# before today. 0 (the default): the night is reported but never makes the pages "not
+# ready", so a late batch (a weekend without a feed) does not take every server out of
+# the load balancer at once; alert on the metrics instead (docs/operations.md).
+KEWEI_READY_NIGHT_MAX_AGE_DAYS = env.integer("KEWEI_READY_NIGHT_MAX_AGE_DAYS", 0)
+# Prometheus metrics (GET /metrics, kewei.core.metrics): answered to clients in these
+# addresses or networks that did not come through the reverse proxy, or to any client
+# sending "Authorization: Bearer <KEWEI_METRICS_TOKEN>" when a token is set.
+KEWEI_METRICS_ALLOWED_IPS = env.str_list("KEWEI_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+KEWEI_METRICS_TOKEN = env.string("KEWEI_METRICS_TOKEN", "")
+# Personal data of a customer who left the bank is anonymised this many days after they
+# left (kewei anonymise_departed; PIPL art. 19, 47); the ledgers and the audit trail stay.
+KEWEI_PERSONAL_DATA_RETENTION_DAYS = env.integer("KEWEI_PERSONAL_DATA_RETENTION_DAYS", 1825)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -337,13 +352,15 @@ LOGGING = {
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
-        }
+        },
+        # KEWEI_LOG_FORMAT=json: one JSON object a line (kewei.core.logging.JsonFormatter).
+        "json": {"()": "kewei.core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["request_id", "mask_personal"],
-            "formatter": "plain",
+            "formatter": env.string("KEWEI_LOG_FORMAT", "plain"),
         }
     },
     "root": {"handlers": ["console"], "level": env.string("KEWEI_LOG_LEVEL", "INFO")},

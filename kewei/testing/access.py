@@ -41,5 +41,6 @@ class AccessCase:
         return f"{self.method.upper()} {self.url_name}"
 
 
-# URL names that are public on purpose.
-PUBLIC_URLS = {"login", "set_language", "health", "readiness"}
+# URL names that are public on purpose. ``metrics`` needs no sign-in: it answers only the
+# monitoring's addresses or token (``core.metrics``; tested in core/tests/test_serving.py).
+PUBLIC_URLS = {"login", "set_language", "health", "readiness", "metrics"}

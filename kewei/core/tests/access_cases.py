@@ -18,4 +18,12 @@ CASES = [
         denied=None,
         allowed_status=302,
     ),
+    # The nightly batch's state: the system administrator.
+    AccessCase(
+        "night_run_list",
+        lambda b: reverse("night_run_list"),
+        allowed=lambda b: b.admin,
+        denied=lambda b: b.manager_a1,
+        denied_status=403,
+    ),
 ]

@@ -295,11 +295,11 @@ def test_the_nightly_batch_accrues_and_expires_and_can_run_again(bank, tmp_path)
     call_command("run_daily", "--date", DAY.isoformat(), stdout=again)
     assert "already accrued" in again.getvalue()
     assert selectors.points_balance(bank.customer_a1) == 180
-    # a night whose feed has not arrived fails, and says why
+    # a night whose feed has not arrived waits for it (exit 3), and says why
     err = StringIO()
     with pytest.raises(SystemExit) as exit_code:
         call_command("run_daily", "--date", "2026-11-17", stdout=StringIO(), stderr=err)
-    assert exit_code.value.code == 1 and "尚未装载" in err.getvalue()
+    assert exit_code.value.code == 3 and "尚未装载" in err.getvalue()
 
 
 def test_a_merge_moves_the_duplicates_points_with_their_expiry(bank, tmp_path):
