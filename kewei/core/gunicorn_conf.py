@@ -26,6 +26,7 @@ import tempfile as _tempfile
 from pathlib import Path as _Path
 
 from kewei import env as _env
+from kewei.core.logging import logging_config as _logging_config
 
 _MAX_DEFAULT_WORKERS = 16
 _DEFAULT_THREADS = 4
@@ -79,29 +80,14 @@ control_socket_disable = not _env.boolean("KEWEI_WEB_CONTROL_SOCKET", False)
 # A preloaded application would open database connections before forking; each worker
 # loads it itself.
 preload_app = False
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "kewei.core.logging.RequestIdFilter"},
-        "mask_personal": {"()": "kewei.core.logging.MaskPersonalDataFilter"},
-    },
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
-        "json": {"()": "kewei.core.logging.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["request_id", "mask_personal"],
-            "formatter": "json" if _env.string("KEWEI_LOG_FORMAT", "plain") == "json" else "plain",
-        }
-    },
-    "loggers": {
+logconfig_dict = _logging_config(
+    log_format=_env.string("KEWEI_LOG_FORMAT", "plain"),
+    root_level=None,
+    loggers={
         "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": [], "propagate": False},
     },
-}
+)
 
 
 def on_starting(server) -> None:

@@ -61,3 +61,36 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def logging_config(*, log_format: str, root_level: str | None, loggers: dict) -> dict:
+    """The ``dictConfig`` of Kewei's console log, shared by the settings (``LOGGING``) and
+    the production server's own log (``core.gunicorn_conf``): every line carries the
+    request id and has personal data masked; ``log_format`` is ``plain`` or ``json``.
+    ``root_level`` None leaves the root logger alone (gunicorn's master)."""
+    config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "kewei.core.logging.RequestIdFilter"},
+            "mask_personal": {"()": "kewei.core.logging.MaskPersonalDataFilter"},
+        },
+        "formatters": {
+            "plain": {
+                "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+            },
+            # KEWEI_LOG_FORMAT=json: one JSON object a line (JsonFormatter).
+            "json": {"()": "kewei.core.logging.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["request_id", "mask_personal"],
+                "formatter": "json" if log_format == "json" else "plain",
+            }
+        },
+        "loggers": loggers,
+    }
+    if root_level is not None:
+        config["root"] = {"handlers": ["console"], "level": root_level}
+    return config

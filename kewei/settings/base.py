@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from kewei import env
+from kewei.core.logging import logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("KEWEI_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -342,27 +343,8 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "kewei.core.logging.RequestIdFilter"},
-        "mask_personal": {"()": "kewei.core.logging.MaskPersonalDataFilter"},
-    },
-    "formatters": {
-        "plain": {
-            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
-        },
-        # KEWEI_LOG_FORMAT=json: one JSON object a line (kewei.core.logging.JsonFormatter).
-        "json": {"()": "kewei.core.logging.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["request_id", "mask_personal"],
-            "formatter": env.string("KEWEI_LOG_FORMAT", "plain"),
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.string("KEWEI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "py4j": {"level": "WARNING"}},
-}
+LOGGING = logging_config(
+    log_format=env.string("KEWEI_LOG_FORMAT", "plain"),
+    root_level=env.string("KEWEI_LOG_LEVEL", "INFO"),
+    loggers={"django.db.backends": {"level": "WARNING"}, "py4j": {"level": "WARNING"}},
+)
