@@ -22,10 +22,12 @@ def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (runs in the PostgreSQL pass)")
+        marker, reason = "sqlite", "SQLite only (runs in the SQLite pass)"
+    else:
+        marker, reason = "postgres", "needs PostgreSQL (runs in the PostgreSQL pass)"
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
-        if item.get_closest_marker("postgres"):
+        if item.get_closest_marker(marker):
             item.add_marker(skip)
 
 

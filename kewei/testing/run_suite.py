@@ -33,7 +33,9 @@ def main(argv: list[str]) -> int:
 
     print("== 第二轮 / pass 2: PostgreSQL ==", flush=True)
     given = os.environ.get("KEWEI_TEST_DATABASE_URL")
-    pg_args = ["-m", "not browser and not spark", *argv]
+    # The browser and Spark tests run once, in the SQLite pass, except those that need
+    # PostgreSQL (the production server's); SQLite-only tests stay in the first pass.
+    pg_args = ["-m", "((not browser and not spark) or postgres) and not sqlite", *argv]
     if given:
         pg_status = _pytest(pg_args, {**base_env, "KEWEI_DATABASE_URL": given})
     else:

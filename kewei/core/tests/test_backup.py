@@ -71,7 +71,7 @@ def _restored(rows_of) -> dict[str, list]:
 
 
 @pytest.mark.django_db(transaction=True)  # the backup API copies what is committed
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backup API")
+@pytest.mark.sqlite  # the SQLite backup API
 def test_a_sqlite_backup_restores_into_a_fresh_database(bank, tmp_path):
     # given
     expected = _data(bank)
@@ -95,7 +95,7 @@ def test_a_sqlite_backup_restores_into_a_fresh_database(bank, tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backup API")
+@pytest.mark.sqlite  # the SQLite backup API
 def test_restore_refuses_a_non_empty_database(bank, tmp_path, capsys):
     # given
     backup = tmp_path / "kewei.sqlite3.bak"

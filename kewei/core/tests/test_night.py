@@ -10,7 +10,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,7 +130,7 @@ def test_status_of_a_system_that_never_ran_a_night():
     assert (code, out) == (0, "尚无日终批处理记录 / no nightly batch has run yet\n")
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite file lock")
+@pytest.mark.sqlite  # the SQLite file lock
 def test_a_second_night_on_sqlite_respects_the_lock(monkeypatch, tmp_path, settings):
     # given: another process holds the lock file
     settings.VAR_DIR = tmp_path
