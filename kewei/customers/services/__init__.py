@@ -40,6 +40,7 @@ from kewei.customers.services.assignment import (
     register_manager_requirement,
 )
 from kewei.customers.services.derived import (
+    assets_merge,
     assets_refresh,
     coverage_refresh,
     open_assets,
@@ -110,6 +111,7 @@ __all__ = [
     "MergeHandler",
     "WritePath",
     "apply_data",
+    "assets_merge",
     "assets_refresh",
     "balanced_plan",
     "book_transfer",

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.db import connection, models, transaction
+from django.db.models import F, Subquery
 
 from kewei.core.bulk import bulk_insert, execute_in
 from kewei.core.statements import Statements
@@ -85,6 +86,16 @@ def _execute(template: str, params: Mapping | None = None, **texts: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, dict(params or {}))
         return cursor.rowcount
+
+
+def assets_merge(*, keep_id: int, duplicate_id: int) -> None:
+    """A merge: the duplicate's holdings moved to ``keep``, and so do the assets they make
+    up (added to keep's, the duplicate's set to 0). The 万元 copies follow by
+    :func:`sync_aum_wan` once both customer rows are saved."""
+    assets = CustomerAssets.objects.unrestricted()
+    duplicate = assets.filter(customer_id=duplicate_id).values("aum")
+    assets.filter(customer_id=keep_id).update(aum=F("aum") + Subquery(duplicate))
+    assets.filter(customer_id=duplicate_id).update(aum=0)
 
 
 def coverage_refresh(*, counted: str, params: Mapping | None = None) -> int:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,14 +16,13 @@ from kewei.customers.actions import CustomersAction
 from kewei.customers.models import (
     Consent,
     Customer,
-    CustomerAssets,
     CustomerAssignment,
     CustomerRelationship,
     CustomerStatus,
     FamilyMember,
     Referral,
 )
-from kewei.customers.services.derived import sync_aum_wan
+from kewei.customers.services.derived import assets_merge, sync_aum_wan
 from kewei.customers.services.errors import CustomerError
 
 # Apps that attach data to customers register how to move it when two records merge.
@@ -92,10 +90,7 @@ def customer_merge(*, actor, keep: Customer, duplicate: Customer, reason: str = 
     keep.vip_flag = keep.vip_flag or duplicate.vip_flag
     contacted = [d for d in (keep.last_contacted_on, duplicate.last_contacted_on) if d]
     keep.last_contacted_on = max(contacted, default=None)
-    # The duplicate's holdings moved to ``keep``; so do the assets they make up.
-    assets = CustomerAssets.objects.unrestricted()
-    assets.filter(customer=keep).update(aum=F("aum") + duplicate.aum)
-    assets.filter(customer=duplicate).update(aum=0)
+    assets_merge(keep_id=keep.pk, duplicate_id=duplicate.pk)
     keep.updated_at = timezone.now()
     keep.save()
     duplicate.status = CustomerStatus.MERGED
